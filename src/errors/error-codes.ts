@@ -1,0 +1,53 @@
+/**
+ * The one registry of vibegate's error codes. Every {@link VibegateError} is created from an
+ * entry here, so a code always has the same HTTP status and public message, and
+ * `docs/errors.md` is checked against this table by a test.
+ */
+export const ERROR_CODES = {
+  oursong_unauthorized: {
+    status: 401,
+    message: 'OurSong refused the credentials (API key, secret or access token).',
+  },
+  oursong_forbidden: {
+    status: 403,
+    message: 'OurSong refused the request for these credentials.',
+  },
+  oursong_not_found: {
+    status: 404,
+    message: 'OurSong does not know the requested user, vibe or resource.',
+  },
+  oursong_rejected: {
+    status: 400,
+    message: 'OurSong rejected the request as invalid.',
+  },
+  oursong_rate_limited: {
+    status: 503,
+    message: 'OurSong is rate-limiting this application; try again shortly.',
+  },
+  oursong_unavailable: {
+    status: 503,
+    message: 'OurSong could not be reached or answered with a server error.',
+  },
+  oursong_timeout: {
+    status: 503,
+    message: 'OurSong did not answer in time.',
+  },
+  oursong_bad_response: {
+    status: 502,
+    message: 'OurSong answered with a response vibegate could not understand.',
+  },
+  upload_too_large: {
+    status: 413,
+    message: 'The file is larger than OurSong accepts for this kind of upload.',
+  },
+  upload_unsupported_type: {
+    status: 415,
+    message: 'OurSong does not accept this file type for this kind of upload.',
+  },
+} as const satisfies Record<string, { status: number; message: string }>
+
+/** A stable, machine-readable error code: switch on it, never on the message. */
+export type ErrorCode = keyof typeof ERROR_CODES
+
+/** The codes raised by the OurSong client ({@link OurSongError}). */
+export type OurSongErrorCode = Extract<ErrorCode, `oursong_${string}` | `upload_${string}`>
