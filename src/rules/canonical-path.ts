@@ -1,0 +1,127 @@
+/**
+ * The one canonical form of a request path, used by every entry point (the decision
+ * endpoints, the Express middleware, `rules explain`) before any rule is matched.
+ *
+ * Most published bypasses of auth gateways came from the gate and the backend reading one
+ * request target as two different paths (encoded slashes, dot segments, `;` parameters,
+ * double encoding, trailing slashes). The policy is therefore: decode exactly once, accept
+ * only what every backend reads the same way, and refuse everything else, so that an
+ * ambiguous path is denied (`bad_request`) and never matched against a more permissive
+ * rule. The policy, class by class (docs/canonical-paths.md has the table):
+ *
+ * - the target must be origin-form: start with `/`; at most 8192 characters, 256 segments;
+ * - the query (from the first `?`) is split off and ignored for matching, but it must not
+ *   contain raw control characters, spaces, non-ASCII bytes or `#`;
+ * - raw characters allowed in the path: RFC 3986 `pchar` and `/`, minus `;`; a raw `\`,
+ *   `#`, space, control character or non-ASCII byte is refused;
+ * - percent-escapes are decoded once; an invalid escape (`%`, `%4`, `%zz`) is refused;
+ *   the decoded bytes must be valid UTF-8 in Unicode NFC;
+ * - after decoding, a segment must not contain `/`, `\`, `;`, `%` (double encoding),
+ *   `?`, `#` or a control character (`%00` included);
+ * - empty segments (`//`) and dot segments (`.`, `..`, also encoded) are refused;
+ * - one trailing slash is removed (`/a/` is `/a`), so `/admin/` cannot dodge a rule for
+ *   `/admin`; the root stays `/`;
+ * - case is preserved: matching is case-sensitive.
+ */
+
+/** A path in canonical form. */
+export interface CanonicalPath {
+  ok: true
+  /** `/` followed by the decoded segments joined with `/`; `/` for the root. */
+  path: string
+  /** The decoded segments; empty for the root. */
+  segments: readonly string[]
+}
+
+/** A request target that cannot be canonicalised unambiguously. */
+export interface PathRejection {
+  ok: false
+  /** Why, for logs and `rules explain` (never shown to end users). */
+  problem: string
+}
+
+/** Longest request target accepted, in characters. */
+export const MAX_TARGET_LENGTH = 8192
+/** Most path segments accepted. */
+export const MAX_SEGMENTS = 256
+
+// RFC 3986 pchar = unreserved / pct-encoded / sub-delims / ":" / "@", minus ";" (see above).
+const RAW_PATH = /^[A-Za-z0-9\-._~!$&'()*+,=:@%/]*$/
+// What a query may hold raw: visible ASCII but "#" (a fragment is never sent).
+const RAW_QUERY = /^[\x21\x22\x24-\x7e]*$/
+// Forbidden in a decoded segment.
+// eslint-disable-next-line no-control-regex
+const DECODED_FORBIDDEN = /[/\\;%?#\u0000-\u001f\u007f-\u009f]/
+const ESCAPE = /%([0-9A-Fa-f]{2})/g
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/**
+ * Canonicalises a request target (path and optional query, exactly as the client sent it)
+ * under the policy above. Never throws; total over all strings.
+ */
+export function canonicalPath(target: string): CanonicalPath | PathRejection {
+  if (typeof target !== 'string' || target.length === 0) return reject('the path is empty')
+  if (target.length > MAX_TARGET_LENGTH) {
+    return reject(`the request target is longer than ${MAX_TARGET_LENGTH} characters`)
+  }
+  const q = target.indexOf('?')
+  const rawPath = q === -1 ? target : target.slice(0, q)
+  if (q !== -1 && !RAW_QUERY.test(target.slice(q + 1))) {
+    return reject('the query holds a raw control character, space, non-ASCII byte or "#"')
+  }
+  if (rawPath[0] !== '/') return reject('the path does not start with "/"')
+  if (!RAW_PATH.test(rawPath)) {
+    return reject(
+      'the path holds a character that must not appear raw (";", "\\", "#", space, control or non-ASCII)',
+    )
+  }
+  if (rawPath === '/') return { ok: true, path: '/', segments: [] }
+
+  const raw = rawPath.endsWith('/') ? rawPath.slice(1, -1) : rawPath.slice(1)
+  const parts = raw.split('/')
+  if (parts.length > MAX_SEGMENTS) return reject(`the path has more than ${MAX_SEGMENTS} segments`)
+  const segments: string[] = []
+  for (const part of parts) {
+    if (part === '') return reject('the path has an empty segment ("//")')
+    const decoded = decodeSegment(part)
+    if (decoded === undefined) {
+      return reject(`the segment "${part}" has an invalid percent-escape or is not UTF-8 in NFC`)
+    }
+    if (decoded === '.' || decoded === '..') return reject('the path has a dot segment')
+    if (DECODED_FORBIDDEN.test(decoded)) {
+      return reject(
+        `the segment "${part}" decodes to "/", "\\", ";", "%", "?", "#" or a control character`,
+      )
+    }
+    segments.push(decoded)
+  }
+  return { ok: true, path: `/${segments.join('/')}`, segments }
+}
+
+/** Decodes the percent-escapes of one segment once; undefined when that is not clean. */
+function decodeSegment(part: string): string | undefined {
+  if (!part.includes('%')) return part
+  // Every "%" must start a valid escape: "%", "%4" and "%zz" are refused.
+  if (part.replace(ESCAPE, '').includes('%')) return undefined
+  const bytes: number[] = []
+  for (let i = 0; i < part.length; i++) {
+    const c = part.charCodeAt(i)
+    if (c === 0x25) {
+      bytes.push(parseInt(part.slice(i + 1, i + 3), 16))
+      i += 2
+    } else {
+      bytes.push(c)
+    }
+  }
+  let text: string
+  try {
+    text = utf8.decode(Uint8Array.from(bytes))
+  } catch {
+    return undefined
+  }
+  return text.normalize('NFC') === text ? text : undefined
+}
+
+function reject(problem: string): PathRejection {
+  return { ok: false, problem }
+}

@@ -1,0 +1,52 @@
+/** A host pattern: an exact host, or `*.example.com` (any subdomain, on a dot boundary). */
+export type HostPattern = { kind: 'exact'; host: string } | { kind: 'suffix'; suffix: string }
+
+const HOSTNAME =
+  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/
+const IPV6 = /^\[[0-9a-f:.]+\]$/
+
+/**
+ * A request's host in the form rules compare: lower-cased, port and one trailing dot
+ * removed. Undefined for anything that is not a plain DNS name, IPv4 or bracketed IPv6
+ * address (userinfo, spaces, a second port, ...): such a request cannot be decided safely.
+ */
+export function normalizeHost(raw: string): string | undefined {
+  let host = raw.trim().toLowerCase()
+  if (host !== raw.toLowerCase() || host === '') return undefined
+  if (host.startsWith('[')) {
+    const end = host.indexOf(']')
+    if (end === -1) return undefined
+    const rest = host.slice(end + 1)
+    if (rest !== '' && !/^:\d{1,5}$/.test(rest)) return undefined
+    host = host.slice(0, end + 1)
+    return IPV6.test(host) ? host : undefined
+  }
+  const colon = host.indexOf(':')
+  if (colon !== -1) {
+    if (!/^\d{1,5}$/.test(host.slice(colon + 1))) return undefined
+    host = host.slice(0, colon)
+  }
+  if (host.endsWith('.')) host = host.slice(0, -1)
+  return HOSTNAME.test(host) ? host : undefined
+}
+
+/** Parses a rules-file host pattern; an error names what is wrong. */
+export function parseHostPattern(source: string): HostPattern | { error: string } {
+  const wildcard = source.startsWith('*.')
+  const name = wildcard ? source.slice(2) : source
+  if (name.includes('*')) {
+    return { error: `"${source}": only a leading "*." is allowed, as in *.example.com` }
+  }
+  const host = /[/@\s]|:\d|^\w+:/.test(name) ? undefined : normalizeHost(name)
+  if (host === undefined || (wildcard && host.startsWith('['))) {
+    return {
+      error: `"${source}" is not a host name; write fans.example.com or *.example.com (no scheme, port or path)`,
+    }
+  }
+  return wildcard ? { kind: 'suffix', suffix: `.${host}` } : { kind: 'exact', host }
+}
+
+/** True when a normalized host matches the pattern. */
+export function hostMatches(pattern: HostPattern, host: string): boolean {
+  return pattern.kind === 'exact' ? host === pattern.host : host.endsWith(pattern.suffix)
+}
