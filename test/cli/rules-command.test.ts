@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { runCliCaptured } from '../helpers/run-cli.js'
+
+const DEMO = new URL('../../rules/demo.yaml', import.meta.url).pathname
+let dir: string
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'vibegate-rules-cli-'))
+})
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+const run = runCliCaptured
+
+describe('vibegate rules check', () => {
+  test('a valid file exits 0', async () => {
+    const { code, stdout, stderr } = await run(['rules', 'check', DEMO])
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/demo\.yaml: ok, \d+ rules, default deny/)
+  })
+
+  test('a broken file exits 1 with one FILE:LINE:COL: line per problem', async () => {
+    const file = join(dir, 'broken.yaml')
+    await writeFile(
+      file,
+      'version: 1\nrules:\n  - { id: a, match: { paths: [/a] }, access: publik }\n  - { id: b, match: { paths: [/b] }, require: { vibe: x, token_ids: ["5-3"] } }\n',
+    )
+    const { code, stderr } = await run(['rules', 'check', DEMO, file])
+    expect(code).toBe(1)
+    expect(stderr.trim().split('\n')).toEqual([
+      `${file}:3:46: rules[0].access: expected "public" or "authenticated", got "publik"; did you mean "public"?`,
+      `${file}:4:70: rules[1].require.token_ids[0]: the range "5-3" is reversed; write "3-5"`,
+    ])
+  })
+
+  test('warnings go to stderr and still exit 0', async () => {
+    const file = join(dir, 'shadow.yaml')
+    await writeFile(
+      file,
+      'version: 1\nrules:\n  - { id: a, match: { paths: ["/**"] }, access: public }\n  - { id: b, match: { paths: [/b] }, access: authenticated }\n',
+    )
+    const { code, stderr } = await run(['rules', 'check', file])
+    expect(code).toBe(0)
+    expect(stderr).toMatch(
+      new RegExp(`^${file}:4:11: warning: rules\\[1\\]\\.id: rule "b" is never reached`),
+    )
+  })
+
+  test('a missing file exits 1 naming it', async () => {
+    const { code, stderr } = await run(['rules', 'check', join(dir, 'nope.yaml')])
+    expect(code).toBe(1)
+    expect(stderr).toMatch(/nope\.yaml:1:1: cannot read the file: ENOENT/)
+  })
+
+  test('no file is a usage error', async () => {
+    expect((await run(['rules', 'check'])).code).toBe(2)
+    expect((await run(['rules', 'frob'])).code).toBe(2)
+  })
+})
+
+describe('vibegate rules explain', () => {
+  test('allow: names the rule and the holdings that met it', async () => {
+    const { code, stdout } = await run([
+      'rules',
+      'explain',
+      DEMO,
+      'GET',
+      '/videos/yellow/hd',
+      '--owns',
+      'nxwyqqow:1,2',
+    ])
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/rule:\s+yellow-hd \(.*demo\.yaml line \d+\)/)
+    expect(stdout).toMatch(/decision:\s+allow \(200\); JWT aud=vibegate-demo ttl=120s/)
+    expect(stdout).toMatch(/met by:\s+nxwyqqow token ids 1, 2/)
+  })
+
+  test('deny: says what would unlock it', async () => {
+    const { stdout } = await run([
+      'rules',
+      'explain',
+      DEMO,
+      'GET',
+      '/videos/yellow/hd',
+      '--owns',
+      'nxwyqqow:7',
+    ])
+    expect(stdout).toMatch(/decision:\s+deny \(403 not_owned\)/)
+    expect(stdout).toMatch(/unlock by: vibe nxwyqqow with token ids 1-5/)
+  })
+
+  test('no --owns is logged in with nothing; --anonymous is not logged in', async () => {
+    expect((await run(['rules', 'explain', DEMO, 'GET', '/members'])).stdout).toMatch(
+      /allow \(200\)/,
+    )
+    expect(
+      (await run(['rules', 'explain', DEMO, 'GET', '/members', '--anonymous'])).stdout,
+    ).toMatch(/deny \(401 no_identity\)/)
+  })
+
+  test('--json gives the machine form', async () => {
+    const { stdout } = await run([
+      'rules',
+      'explain',
+      DEMO,
+      'HEAD',
+      'http://localhost:8080/queen/live?x=1',
+      '--owns',
+      'xdrbpvjr',
+      '--issuer-vibes',
+      'queen=xdrbpvjr,xdwbppyw',
+      '--json',
+    ])
+    expect(JSON.parse(stdout)).toMatchObject({
+      request: {
+        method: 'HEAD',
+        host: 'localhost:8080',
+        target: '/queen/live?x=1',
+        path: '/queen/live',
+      },
+      match: { kind: 'rule', id: 'queen-club' },
+      decision: 'allow',
+      status: 200,
+      satisfied_by: [{ id: 'xdrbpvjr', owned_amount: 1 }],
+    })
+  })
+
+  test('an ambiguous path is refused, as the gate would', async () => {
+    const { stdout } = await run([
+      'rules',
+      'explain',
+      DEMO,
+      'GET',
+      '/assets/..%2Fvideos/yellow',
+      '--json',
+    ])
+    expect(JSON.parse(stdout)).toMatchObject({
+      match: { kind: 'bad_request' },
+      status: 403,
+      reason: 'bad_request',
+    })
+  })
+
+  test('no rule under default deny', async () => {
+    const { stdout } = await run(['rules', 'explain', DEMO, 'GET', '/nowhere', '--json'])
+    expect(JSON.parse(stdout)).toMatchObject({
+      match: { kind: 'default' },
+      status: 403,
+      reason: 'no_rule',
+    })
+  })
+
+  test.each([
+    [['rules', 'explain', DEMO, 'GET']],
+    [['rules', 'explain', DEMO, 'GET', '/x', '--owns', 'nx:1,a']],
+    [['rules', 'explain', DEMO, 'GET', '/x', '--owns', 'nx:5-3']],
+    [['rules', 'explain', DEMO, 'GET', '/x', '--owns', 'nx', '--anonymous']],
+  ])('bad arguments exit 2: %j', async (argv) => {
+    expect((await run(argv)).code).toBe(2)
+  })
+})
