@@ -44,6 +44,60 @@ export const ERROR_CODES = {
     status: 415,
     message: 'OurSong does not accept this file type for this kind of upload.',
   },
+  store_unavailable: {
+    status: 503,
+    message: 'The session and cache store (Redis) did not answer; try again shortly.',
+  },
+  internal_error: {
+    status: 500,
+    message: 'Something went wrong inside the gate; the details were logged.',
+  },
+  bad_request: {
+    status: 400,
+    message: 'The request is malformed.',
+  },
+  rate_limited: {
+    status: 429,
+    message: 'Too many attempts; wait a minute and try again.',
+  },
+  cross_origin: {
+    status: 403,
+    message: 'This request must come from the gate’s own pages.',
+  },
+  no_session: {
+    status: 401,
+    message: 'You are not signed in.',
+  },
+  invalid_state: {
+    status: 400,
+    message:
+      'The sign-in link expired or was already used, or it was started in another browser. Start again.',
+  },
+  oauth_denied: {
+    status: 403,
+    message: 'Sign-in was cancelled at OurSong.',
+  },
+  oauth_failed: {
+    status: 502,
+    message: 'OurSong did not complete the sign-in. Start again.',
+  },
+  wallet_message_invalid: {
+    status: 400,
+    message:
+      'The signed message is not a valid sign-in message for this site. Request a new challenge.',
+  },
+  wallet_signature_invalid: {
+    status: 401,
+    message: 'The signature does not match the wallet in the message.',
+  },
+  wallet_nonce_invalid: {
+    status: 401,
+    message: 'The sign-in challenge expired or was already used. Request a new one.',
+  },
+  wallet_not_connected: {
+    status: 403,
+    message: 'This wallet is not connected to an OurSong account. Connect it at OurSong first.',
+  },
 } as const satisfies Record<string, { status: number; message: string }>
 
 /** A stable, machine-readable error code: switch on it, never on the message. */

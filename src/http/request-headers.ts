@@ -1,0 +1,63 @@
+import type { IncomingMessage } from 'node:http'
+
+/**
+ * The value of a header sent exactly once; undefined when it is absent or was sent more
+ * than once (duplicates are ambiguous: a proxy and the backend may each read another one).
+ */
+export function singleHeader(req: IncomingMessage, name: string): string | undefined {
+  const lower = name.toLowerCase()
+  let found: string | undefined
+  const raw = req.rawHeaders
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.toLowerCase() !== lower) continue
+    if (found !== undefined) return undefined
+    found = raw[i + 1]!
+  }
+  return found
+}
+
+/** True when the header was sent more than once. */
+export function isDuplicated(req: IncomingMessage, name: string): boolean {
+  const lower = name.toLowerCase()
+  let count = 0
+  const raw = req.rawHeaders
+  for (let i = 0; i < raw.length; i += 2)
+    if (raw[i]!.toLowerCase() === lower && ++count > 1) return true
+  return false
+}
+
+/**
+ * The value of a cookie set exactly once across all Cookie headers; undefined when absent
+ * or duplicated (a sibling subdomain can plant a second cookie of the same name).
+ */
+export function singleCookie(req: IncomingMessage, name: string): string | undefined {
+  let found: string | undefined
+  const raw = req.rawHeaders
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.toLowerCase() !== 'cookie') continue
+    for (const pair of raw[i + 1]!.split(';')) {
+      const eq = pair.indexOf('=')
+      if (eq === -1 || pair.slice(0, eq).trim() !== name) continue
+      if (found !== undefined) return undefined
+      found = pair.slice(eq + 1).trim()
+    }
+  }
+  return found
+}
+
+/** The client's address: the socket peer, or from X-Forwarded-For when the peer is trusted. */
+export function clientAddress(
+  req: IncomingMessage,
+  trusts: (address: string | undefined) => boolean,
+): string {
+  const peer = req.socket.remoteAddress ?? 'unknown'
+  if (!trusts(peer)) return peer
+  const forwarded = singleHeader(req, 'x-forwarded-for')
+  if (forwarded === undefined) return peer
+  // Right to left: the first hop that is not one of our proxies is the client.
+  const hops = forwarded.split(',').map((h) => h.trim())
+  for (let i = hops.length - 1; i >= 0; i--) {
+    if (!trusts(hops[i])) return hops[i] || peer
+  }
+  return hops[0] || peer
+}

@@ -1,0 +1,87 @@
+import type { OurSongClient } from '../oursong/oursong-client.js'
+import type { KeyValueStore } from '../store/key-value-store.js'
+import { systemClock, type Clock } from '../util/clock.js'
+import { createBearerIdentity, type BearerIdentity } from './bearer-identity.js'
+import { createIdentityChain } from './identity-chain.js'
+import { createOAuthSignIn, type OAuthSignIn } from './oauth-sign-in.js'
+import { createRateLimiter, type RateLimiter } from './rate-limiter.js'
+import { createSealer } from './sealer.js'
+import { createSessionStore, type SessionStore } from './session-store.js'
+import { createWalletSignIn, type WalletSignIn } from './wallet-sign-in.js'
+
+/** Options of {@link createIdentity}. */
+export interface IdentityOptions {
+  client: OurSongClient
+  /** Sessions, OAuth states, nonces, rate limits and the bearer cache live here. */
+  store: KeyValueStore
+  /** VIBEGATE_PUBLIC_URL. */
+  publicUrl: URL
+  /** VIBEGATE_SESSION_SECRET, at least 32 characters. */
+  sessionSecret: string
+  /** VIBEGATE_ALLOWED_REDIRECT_HOSTS; default the public URL's host. */
+  allowedRedirectHosts?: readonly string[]
+  /** Chain ids accepted in wallet sign-in messages; default [1]. */
+  chainIds?: readonly number[]
+  clock?: Clock
+  /** Session idle timeout and absolute lifetime, ms (defaults 12 h and 7 days). */
+  sessionIdleTtlMs?: number
+  sessionAbsoluteTtlMs?: number
+}
+
+/** Every identity component, wired. */
+export interface IdentityServices {
+  sessions: SessionStore
+  oauth: OAuthSignIn
+  wallet: WalletSignIn
+  bearer: BearerIdentity
+  identity: ReturnType<typeof createIdentityChain>
+  rateLimiter: RateLimiter
+  /** Seconds: the session cookie's Max-Age. */
+  sessionCookieMaxAge: number
+}
+
+/** Wires the identity subsystem from its options. */
+export function createIdentity(options: IdentityOptions): IdentityServices {
+  const clock = options.clock ?? systemClock
+  const absoluteTtlMs = options.sessionAbsoluteTtlMs ?? 7 * 86_400_000
+  const sessions = createSessionStore({
+    store: options.store,
+    sealer: createSealer(options.sessionSecret, 'session'),
+    clock,
+    idleTtlMs: options.sessionIdleTtlMs ?? 12 * 3_600_000,
+    absoluteTtlMs,
+  })
+  const bearer = createBearerIdentity({ client: options.client, cache: options.store })
+  const oauth = createOAuthSignIn({
+    client: options.client,
+    store: options.store,
+    sessions,
+    redirectUri: new URL('/auth/callback', options.publicUrl).href,
+    returnTo: {
+      publicUrl: options.publicUrl,
+      allowedHosts: options.allowedRedirectHosts ?? [options.publicUrl.host],
+    },
+  })
+  const wallet = createWalletSignIn({
+    client: options.client,
+    store: options.store,
+    sessions,
+    clock,
+    policy: {
+      domain: options.publicUrl.host,
+      uri: options.publicUrl.origin,
+      chainIds: options.chainIds ?? [1],
+      maxValidityMs: 5 * 60_000,
+      clockSkewMs: 60_000,
+    },
+  })
+  return {
+    sessions,
+    oauth,
+    wallet,
+    bearer,
+    identity: createIdentityChain({ bearer, sessions }),
+    rateLimiter: createRateLimiter(options.store),
+    sessionCookieMaxAge: Math.floor(absoluteTtlMs / 1000),
+  }
+}

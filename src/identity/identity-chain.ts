@@ -1,0 +1,52 @@
+import type { BearerIdentity } from './bearer-identity.js'
+import type { Session, SessionStore, SessionUser } from './session-store.js'
+
+/** Who is asking, and how they proved it. */
+export type Identity =
+  | { kind: 'bearer'; user: SessionUser; accessToken: string }
+  | { kind: 'oauth' | 'wallet'; user: SessionUser; accessToken: string; session: Session }
+
+/** What the chain reads of a request: already de-duplicated by the HTTP layer. */
+export interface IdentityInput {
+  /** The Authorization header, if exactly one was sent. */
+  authorization: string | undefined
+  /** The session cookie's value, if exactly one was sent. */
+  sessionCookie: string | undefined
+}
+
+/**
+ * The identity chain (as Oathkeeper's authenticators): a `Bearer` token first, then the
+ * session cookie; each says "not responsible" when its credential is absent. A credential
+ * that is present but invalid ends the chain with no identity: a bad Bearer token does not
+ * fall back to the cookie.
+ */
+export function createIdentityChain(deps: { bearer: BearerIdentity; sessions: SessionStore }): {
+  identify(input: IdentityInput): Promise<Identity | undefined>
+} {
+  return {
+    async identify({ authorization, sessionCookie }) {
+      const bearer = bearerToken(authorization)
+      if (bearer !== undefined) {
+        if (bearer === '') return undefined
+        const user = await deps.bearer.resolve(bearer)
+        return user ? { kind: 'bearer', user, accessToken: bearer } : undefined
+      }
+      if (sessionCookie === undefined) return undefined
+      const session = await deps.sessions.get(sessionCookie)
+      return session
+        ? { kind: session.kind, user: session.user, accessToken: session.accessToken, session }
+        : undefined
+    },
+  }
+}
+
+/**
+ * The token of an `Authorization: Bearer` header; '' for a Bearer header without a usable
+ * token; undefined when the header is absent or of another scheme (not responsible).
+ */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined
+  const match = /^Bearer(?: +([A-Za-z0-9\-._~+/]+=*))? *$/i.exec(header)
+  if (!match) return /^Bearer\b/i.test(header) ? '' : undefined
+  return match[1] ?? ''
+}

@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto'
+import type { KeyValueStore } from '../store/key-value-store.js'
+import { storeKey } from '../store/store-key.js'
+import { systemClock, type Clock } from '../util/clock.js'
+import type { Sealer } from './sealer.js'
+
+/** Who a session belongs to, as OurSong's auth-user described them at sign-in. */
+export interface SessionUser {
+  /** OurSong uuid: the JWT `sub`. */
+  uuid: string
+  id: string
+  username: string
+  name: string
+  /** The connected wallet (0x address), when known. */
+  wallet: string | null
+}
+
+/** How the session was started. */
+export type SessionKind = 'oauth' | 'wallet'
+
+/** A signed-in browser. */
+export interface Session {
+  /** The cookie value: 256 random bits, base64url. Never logged. */
+  id: string
+  user: SessionUser
+  kind: SessionKind
+  /** The user's OurSong access token, for ownership checks. Encrypted at rest. */
+  accessToken: string
+  /** ms since the epoch. */
+  createdAt: number
+  /** Absolute end, ms since the epoch: sign in again after it. */
+  expiresAt: number
+  /** End unless used again before, ms since the epoch (idle timeout). */
+  idleExpiresAt: number
+}
+
+/** Options of {@link createSessionStore}. */
+export interface SessionStoreOptions {
+  store: KeyValueStore
+  /** Encrypts each record (user and OurSong token) with its key as context. */
+  sealer: Sealer
+  clock?: Clock
+  /** Idle timeout in milliseconds; default 12 hours. */
+  idleTtlMs?: number
+  /** Absolute lifetime in milliseconds; default 7 days. */
+  absoluteTtlMs?: number
+}
+
+/** Sessions in a {@link KeyValueStore}; see {@link createSessionStore}. */
+export interface SessionStore {
+  /** Starts a session under a fresh id (a new id at every sign-in: no fixation). */
+  create(init: { user: SessionUser; kind: SessionKind; accessToken: string }): Promise<Session>
+  /** The live session for a cookie value, or undefined (unknown, expired, tampered, malformed). */
+  get(id: string): Promise<Session | undefined>
+  /** Ends a session; unknown ids are fine. */
+  destroy(id: string): Promise<void>
+}
+
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/
+// Writing the sliding idle expiry back on every request would put a store write on the hot
+// path; once a minute is precise enough for an idle timeout of hours.
+const TOUCH_INTERVAL_MS = 60_000
+
+/**
+ * Sessions with idle and absolute expiry, checked against the injected clock (the store's
+ * own TTL is only a backstop). Records are sealed, keys hashed, so neither a dump of the
+ * store nor its key space yields a usable session id or token.
+ */
+export function createSessionStore(options: SessionStoreOptions): SessionStore {
+  const clock = options.clock ?? systemClock
+  const idleTtlMs = options.idleTtlMs ?? 12 * 3_600_000
+  const absoluteTtlMs = options.absoluteTtlMs ?? 7 * 86_400_000
+  const { store, sealer } = options
+
+  const write = async (session: Session): Promise<void> => {
+    const key = storeKey('session', session.id)
+    const { id: _id, ...record } = session
+    const ttl = Math.max(1, Math.min(session.idleExpiresAt, session.expiresAt) - clock.now())
+    await store.set(key, sealer.seal(JSON.stringify(record), key), ttl)
+  }
+
+  return {
+    async create({ user, kind, accessToken }) {
+      const now = clock.now()
+      const session: Session = {
+        id: randomBytes(32).toString('base64url'),
+        user,
+        kind,
+        accessToken,
+        createdAt: now,
+        expiresAt: now + absoluteTtlMs,
+        idleExpiresAt: Math.min(now + idleTtlMs, now + absoluteTtlMs),
+      }
+      await write(session)
+      return session
+    },
+
+    async get(id) {
+      if (typeof id !== 'string' || !SESSION_ID.test(id)) return undefined
+      const key = storeKey('session', id)
+      const box = await store.get(key)
+      const text = box === undefined ? undefined : sealer.open(box, key)
+      if (text === undefined) return undefined
+      const session = { id, ...(JSON.parse(text) as Omit<Session, 'id'>) }
+      const now = clock.now()
+      if (now >= session.expiresAt || now >= session.idleExpiresAt) {
+        await store.delete(key)
+        return undefined
+      }
+      const idleExpiresAt = Math.min(now + idleTtlMs, session.expiresAt)
+      if (idleExpiresAt - session.idleExpiresAt >= TOUCH_INTERVAL_MS) {
+        session.idleExpiresAt = idleExpiresAt
+        await write(session)
+      }
+      return session
+    },
+
+    async destroy(id) {
+      if (typeof id === 'string' && SESSION_ID.test(id)) await store.delete(storeKey('session', id))
+    },
+  }
+}

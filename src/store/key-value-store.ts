@@ -1,0 +1,27 @@
+/**
+ * The storage every stateful part of the gate uses (sessions, OAuth states, wallet nonces,
+ * rate limits, the ownership and bearer caches): in process for a single instance, Redis
+ * when `REDIS_URL` is set. Every entry has an explicit time to live; every call has a
+ * deadline (Redis) so a slow store fails the request instead of hanging it.
+ */
+export interface KeyValueStore {
+  /** The value, or undefined when absent or expired. */
+  get(key: string): Promise<string | undefined>
+  /** Stores `value` for `ttlMs` milliseconds (at least 1). */
+  set(key: string, value: string, ttlMs: number): Promise<void>
+  /** Stores `value` only when `key` is absent; true when it did. */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>
+  /** Reads and deletes atomically: of concurrent takers, exactly one gets the value. */
+  take(key: string): Promise<string | undefined>
+  /** Deletes; absent keys are fine. */
+  delete(key: string): Promise<void>
+  /**
+   * Adds 1 and returns the new count; the first increment starts a window of `ttlMs`
+   * after which the counter disappears (fixed-window rate limits).
+   */
+  increment(key: string, ttlMs: number): Promise<number>
+  /** Answers when the store is reachable (for /readyz). */
+  ping(): Promise<boolean>
+  /** Releases connections the store owns. */
+  close(): Promise<void>
+}

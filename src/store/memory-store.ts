@@ -1,0 +1,86 @@
+import { systemClock, type Clock } from '../util/clock.js'
+import type { KeyValueStore } from './key-value-store.js'
+
+/** Options of {@link createMemoryStore}. */
+export interface MemoryStoreOptions {
+  /** Time source for expiry; default the system clock. */
+  clock?: Clock
+  /**
+   * Most entries kept; at the limit, expired entries are swept and then the oldest
+   * inserted ones dropped. Default 100000.
+   */
+  maxEntries?: number
+}
+
+/**
+ * An in-process {@link KeyValueStore} for a single gate instance: entries expire by the
+ * injected clock and the store is bounded, so it cannot grow without limit.
+ */
+export function createMemoryStore(options: MemoryStoreOptions = {}): KeyValueStore {
+  const clock = options.clock ?? systemClock
+  const maxEntries = options.maxEntries ?? 100_000
+  const entries = new Map<string, { value: string; expiresAt: number }>()
+
+  const live = (key: string): { value: string; expiresAt: number } | undefined => {
+    const entry = entries.get(key)
+    if (entry && entry.expiresAt <= clock.now()) {
+      entries.delete(key)
+      return undefined
+    }
+    return entry
+  }
+  const put = (key: string, value: string, ttlMs: number): void => {
+    checkTtl(ttlMs)
+    entries.delete(key)
+    if (entries.size >= maxEntries) evict()
+    entries.set(key, { value, expiresAt: clock.now() + ttlMs })
+  }
+  const evict = (): void => {
+    const now = clock.now()
+    for (const [key, entry] of entries) if (entry.expiresAt <= now) entries.delete(key)
+    // Maps iterate in insertion order: the first keys are the oldest.
+    for (const key of entries.keys()) {
+      if (entries.size < maxEntries) break
+      entries.delete(key)
+    }
+  }
+
+  return {
+    get: async (key) => live(key)?.value,
+    set: async (key, value, ttlMs) => put(key, value, ttlMs),
+    setIfAbsent: async (key, value, ttlMs) => {
+      if (live(key)) return false
+      put(key, value, ttlMs)
+      return true
+    },
+    take: async (key) => {
+      const entry = live(key)
+      entries.delete(key)
+      return entry?.value
+    },
+    delete: async (key) => {
+      entries.delete(key)
+    },
+    increment: async (key, ttlMs) => {
+      checkTtl(ttlMs)
+      const entry = live(key)
+      if (!entry) {
+        put(key, '1', ttlMs)
+        return 1
+      }
+      entry.value = String(Number(entry.value) + 1)
+      return Number(entry.value)
+    },
+    ping: async () => true,
+    close: async () => {
+      entries.clear()
+    },
+  }
+}
+
+/** A TTL must be a positive whole number of milliseconds. */
+export function checkTtl(ttlMs: number): void {
+  if (!Number.isInteger(ttlMs) || ttlMs < 1) {
+    throw new TypeError(`ttlMs must be a positive integer, got ${String(ttlMs)}`)
+  }
+}

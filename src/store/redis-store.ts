@@ -1,0 +1,99 @@
+import { Redis } from 'ioredis'
+import { VibegateError } from '../errors/vibegate-error.js'
+import type { KeyValueStore } from './key-value-store.js'
+import { checkTtl } from './memory-store.js'
+
+/** Options of {@link createRedisStore}. */
+export interface RedisStoreOptions {
+  /** A `redis://` or `rediss://` URL (the store then owns and closes the connection)... */
+  url?: string
+  /** ...or an ioredis client the caller owns. */
+  client?: Redis
+  /** Prepended to every key, e.g. `vibegate:`; lets several gates share one Redis. */
+  prefix: string
+  /** Deadline of every command in milliseconds; default 1000. */
+  commandTimeoutMs?: number
+}
+
+const INCREMENT = `local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n`
+
+/**
+ * A {@link KeyValueStore} on Redis (6.2 or later: GETDEL). Every command has a deadline;
+ * a failure or timeout becomes `store_unavailable`, never a hang.
+ */
+export function createRedisStore(options: RedisStoreOptions): KeyValueStore {
+  if (!options.client && !options.url) throw new TypeError('createRedisStore: give url or client')
+  if (typeof options.prefix !== 'string')
+    throw new TypeError('createRedisStore: prefix is required')
+  const timeoutMs = options.commandTimeoutMs ?? 1000
+  const owned = options.client
+    ? undefined
+    : new Redis(options.url!, {
+        maxRetriesPerRequest: 1,
+        connectTimeout: timeoutMs * 2,
+        enableAutoPipelining: true,
+        lazyConnect: false,
+      })
+  // An error event without a listener would crash the process; failures surface per command.
+  owned?.on('error', () => undefined)
+  const redis = options.client ?? owned!
+  const k = (key: string): string => `${options.prefix}${key}`
+
+  const run = async <T>(what: string, command: () => Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new VibegateError('store_unavailable', {
+              detail: `redis ${what}: no answer within ${timeoutMs} ms`,
+            }),
+          ),
+        timeoutMs,
+      )
+    })
+    try {
+      return await Promise.race([command(), deadline])
+    } catch (err) {
+      if (err instanceof VibegateError) throw err
+      throw new VibegateError('store_unavailable', {
+        detail: `redis ${what}: ${(err as Error).message}`,
+        cause: err,
+      })
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  return {
+    get: (key) => run('GET', async () => (await redis.get(k(key))) ?? undefined),
+    set: async (key, value, ttlMs) => {
+      checkTtl(ttlMs)
+      await run('SET', () => redis.set(k(key), value, 'PX', ttlMs))
+    },
+    setIfAbsent: async (key, value, ttlMs) => {
+      checkTtl(ttlMs)
+      return (await run('SET NX', () => redis.set(k(key), value, 'PX', ttlMs, 'NX'))) === 'OK'
+    },
+    take: (key) => run('GETDEL', async () => (await redis.getdel(k(key))) ?? undefined),
+    delete: async (key) => {
+      await run('DEL', () => redis.del(k(key)))
+    },
+    increment: async (key, ttlMs) => {
+      checkTtl(ttlMs)
+      return Number(await run('INCR', () => redis.eval(INCREMENT, 1, k(key), ttlMs)))
+    },
+    ping: async () => {
+      try {
+        return (await run('PING', () => redis.ping())) === 'PONG'
+      } catch {
+        return false
+      }
+    },
+    close: async () => {
+      if (owned) await owned.quit().catch(() => owned.disconnect())
+    },
+  }
+}

@@ -1,0 +1,150 @@
+import { afterAll, beforeEach, describe, expect, test } from '@jest/globals'
+import { createSealer } from '../../src/identity/sealer.js'
+import {
+  createSessionStore,
+  type SessionStore,
+  type SessionUser,
+} from '../../src/identity/session-store.js'
+import type { KeyValueStore } from '../../src/store/key-value-store.js'
+import { createMemoryStore } from '../../src/store/memory-store.js'
+import { createRedisStore } from '../../src/store/redis-store.js'
+import { storeKey } from '../../src/store/store-key.js'
+import { fakeClock, type FakeClock } from '../helpers/fake-clock.js'
+import { REDIS_URL, redisAvailable, testPrefix } from '../helpers/redis.js'
+
+const SECRET = 'a-session-secret-of-at-least-32-chars!!'
+const USER: SessionUser = {
+  uuid: 'u-1',
+  id: 'alice',
+  username: 'alice',
+  name: 'Alice',
+  wallet: null,
+}
+const HOUR = 3_600_000
+
+const hasRedis = await redisAvailable()
+const redisPrefix = testPrefix()
+const opened: KeyValueStore[] = []
+afterAll(async () => {
+  await Promise.all(opened.map((s) => s.close()))
+  await redisPrefix.cleanup()
+})
+
+const backends: [string, (clock: FakeClock) => KeyValueStore][] = [
+  ['memory', (clock) => createMemoryStore({ clock })],
+]
+if (hasRedis)
+  backends.push(['redis', () => createRedisStore({ url: REDIS_URL, prefix: redisPrefix.prefix })])
+
+describe.each(backends)('session store on %s', (_name, makeStore) => {
+  let clock: FakeClock
+  let kv: KeyValueStore
+  let sessions: SessionStore
+  beforeEach(() => {
+    clock = fakeClock(Date.now())
+    kv = makeStore(clock)
+    opened.push(kv)
+    sessions = createSessionStore({
+      store: kv,
+      sealer: createSealer(SECRET, 'session'),
+      clock,
+      idleTtlMs: 2 * HOUR,
+      absoluteTtlMs: 24 * HOUR,
+    })
+  })
+
+  test('a created session is found by its id, with user, kind and token', async () => {
+    const created = await sessions.create({
+      user: USER,
+      kind: 'oauth',
+      accessToken: 'oursong-token',
+    })
+    expect(created.id).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(await sessions.get(created.id)).toMatchObject({
+      user: USER,
+      kind: 'oauth',
+      accessToken: 'oursong-token',
+      expiresAt: clock.now() + 24 * HOUR,
+    })
+  })
+
+  test('every sign-in gets a new, unguessable id', async () => {
+    const ids = new Set<string>()
+    for (let i = 0; i < 20; i++)
+      ids.add((await sessions.create({ user: USER, kind: 'wallet', accessToken: 't' })).id)
+    expect(ids.size).toBe(20)
+  })
+
+  test('idle expiry: unused for the idle timeout, the session ends', async () => {
+    const { id } = await sessions.create({ user: USER, kind: 'oauth', accessToken: 't' })
+    clock.advance(2 * HOUR - 1)
+    expect(await sessions.get(id)).toBeDefined()
+    clock.advance(2 * HOUR)
+    expect(await sessions.get(id)).toBeUndefined()
+  })
+
+  test('use slides the idle expiry, but never past the absolute one', async () => {
+    const { id } = await sessions.create({ user: USER, kind: 'oauth', accessToken: 't' })
+    for (let h = 0; h < 23; h++) {
+      clock.advance(HOUR)
+      expect(await sessions.get(id)).toBeDefined()
+    }
+    clock.advance(HOUR)
+    expect(await sessions.get(id)).toBeUndefined()
+  })
+
+  test('destroy ends the session', async () => {
+    const { id } = await sessions.create({ user: USER, kind: 'oauth', accessToken: 't' })
+    await sessions.destroy(id)
+    expect(await sessions.get(id)).toBeUndefined()
+  })
+
+  test.each([
+    ['', 'empty'],
+    ['x'.repeat(43), 'unknown'],
+    ['../etc/passwd', 'malformed'],
+    ['a'.repeat(44), 'too long'],
+  ])('an id that is %j (%s) finds nothing', async (id) => {
+    expect(await sessions.get(id)).toBeUndefined()
+  })
+
+  test('records are sealed: the token is not readable in the store, and another secret opens nothing', async () => {
+    const { id } = await sessions.create({
+      user: USER,
+      kind: 'oauth',
+      accessToken: 'very-secret-oursong-token',
+    })
+    const raw = await kv.get(storeKey('session', id))
+    expect(raw).toBeDefined()
+    expect(raw).not.toContain('very-secret')
+    expect(raw).not.toContain('alice')
+    const other = createSessionStore({
+      store: kv,
+      sealer: createSealer(`${SECRET}-other`, 'session'),
+      clock,
+    })
+    expect(await other.get(id)).toBeUndefined()
+    expect(await sessions.get(id)).toBeDefined()
+  })
+})
+
+describe('sealer', () => {
+  const sealer = createSealer(SECRET, 'session')
+  test('opens what it sealed, for the same context only', () => {
+    const box = sealer.seal('hello', 'ctx-1')
+    expect(box).not.toContain('hello')
+    expect(sealer.open(box, 'ctx-1')).toBe('hello')
+    expect(sealer.open(box, 'ctx-2')).toBeUndefined()
+  })
+  test('a flipped bit is refused', () => {
+    const box = Buffer.from(sealer.seal('hello', 'c'), 'base64url')
+    box[box.length - 20]! ^= 1
+    expect(sealer.open(box.toString('base64url'), 'c')).toBeUndefined()
+  })
+  test('another purpose derives another key', () => {
+    expect(createSealer(SECRET, 'other').open(sealer.seal('x', 'c'), 'c')).toBeUndefined()
+  })
+  test('a short secret is a TypeError', () => {
+    expect(() => createSealer('short', 'session')).toThrow(TypeError)
+  })
+})
