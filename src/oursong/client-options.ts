@@ -17,6 +17,11 @@ export interface OurSongClientOptions {
   dispatcher?: Dispatcher
   /** Deadline of one attempt in milliseconds, first byte sent to last byte read. Default 5000. */
   timeoutMs?: number
+  /**
+   * Deadline of a GET including its retries, milliseconds; no retry starts past it and each
+   * attempt gets at most what remains. Default 10000.
+   */
+  totalTimeoutMs?: number
   /** Deadline of an upload in milliseconds. Default 600000 (10 minutes). */
   uploadTimeoutMs?: number
   /** Retries of a GET after a network error or a 5xx; POSTs are never retried. Default 2. */
@@ -51,6 +56,7 @@ export function resolveClientOptions(options: OurSongClientOptions): ResolvedCli
     ...options,
     baseUrl: (options.baseUrl ?? '').replace(/\/+$/, ''),
     timeoutMs: options.timeoutMs ?? 5000,
+    totalTimeoutMs: options.totalTimeoutMs ?? 10_000,
     uploadTimeoutMs: options.uploadTimeoutMs ?? 600_000,
     retries: options.retries ?? 2,
     retryBaseDelayMs: options.retryBaseDelayMs ?? 100,
@@ -73,7 +79,7 @@ export function resolveClientOptions(options: OurSongClientOptions): ResolvedCli
   if (typeof options.apiSecret !== 'string' || options.apiSecret.trim() === '') {
     problems.push('apiSecret must be the non-empty API secret OurSong issued to the app')
   }
-  const positive = ['timeoutMs', 'uploadTimeoutMs', 'maxResponseBytes'] as const
+  const positive = ['timeoutMs', 'totalTimeoutMs', 'uploadTimeoutMs', 'maxResponseBytes'] as const
   for (const name of positive) {
     if (!Number.isFinite(resolved[name]) || resolved[name] <= 0) {
       problems.push(`${name} must be a positive number`)

@@ -36,6 +36,7 @@ export function createOurSongClient(options: OurSongClientOptions): OurSongClien
     baseUrl: resolved.baseUrl,
     dispatcher,
     timeoutMs: resolved.timeoutMs,
+    totalTimeoutMs: resolved.totalTimeoutMs,
     retries: resolved.retries,
     retryBaseDelayMs: resolved.retryBaseDelayMs,
     retryMaxDelayMs: resolved.retryMaxDelayMs,

@@ -27,6 +27,8 @@ export interface TransportOptions {
   dispatcher: Dispatcher
   /** Deadline of one attempt in milliseconds, from sending to the last body byte. */
   timeoutMs: number
+  /** Deadline of a GET with all its retries, milliseconds; no retry starts past it. */
+  totalTimeoutMs: number
   /** How many times a GET is retried after a network error or a 5xx. */
   retries: number
   /** Full-jitter backoff: a retry waits random() * min(max, base * 2^attempt) ms. */
@@ -86,25 +88,37 @@ export function createTransport(options: TransportOptions): Transport {
     const url = buildUrl(options.baseUrl, spec)
     if (spec.method !== 'GET') return attempt(spec, endpoint, url, 0, spec.signal)
 
+    if (spec.signal?.aborted) throw callerAborted(endpoint)
     const key = `${url}\n${spec.accessToken ? sha256(spec.accessToken) : ''}`
     let shared = inflight.get(key) as Promise<T> | undefined
     if (!shared) {
       shared = withRetries(spec, endpoint, url).finally(() => inflight.delete(key))
+      // Every caller may give up (its own signal); the shared failure must still be handled.
+      shared.catch(() => undefined)
       inflight.set(key, shared)
     }
     return spec.signal ? abortable(shared, spec.signal, endpoint) : shared
   }
 
   async function withRetries<T>(spec: CallSpec<T>, endpoint: string, url: string): Promise<T> {
+    const deadline = performance.now() + options.totalTimeoutMs
     for (let n = 0; ; n++) {
       try {
-        return await attempt(spec, endpoint, url, n, undefined)
+        const remaining = Math.max(1, Math.floor(deadline - performance.now()))
+        return await attempt(
+          { ...spec, timeoutMs: Math.min(spec.timeoutMs ?? options.timeoutMs, remaining) },
+          endpoint,
+          url,
+          n,
+          undefined,
+        )
       } catch (err) {
         if (!(err instanceof OurSongError) || !RETRYABLE.has(err.code) || n >= options.retries) {
           throw err
         }
         const ceiling = Math.min(options.retryMaxDelayMs, options.retryBaseDelayMs * 2 ** n)
         const delay = Math.floor(options.random() * ceiling)
+        if (performance.now() + delay >= deadline) throw err
         options.logger.warn({ endpoint, attempt: n, delayMs: delay, code: err.code }, 'retrying')
         await new Promise((resolve) => setTimeout(resolve, delay))
       }
@@ -190,7 +204,8 @@ export function createTransport(options: TransportOptions): Transport {
         detail: `unexpected body: ${issues.join('; ')}`,
       })
     }
-    return parsed.data
+    // Coalesced callers share this object: frozen, so none can change what others see.
+    return deepFreeze(parsed.data)
   }
 
   return { call }
@@ -202,6 +217,13 @@ function translate(err: unknown, endpoint: string, signal: AbortSignal): OurSong
     const detail =
       signal.reason === TIMEOUT ? 'no complete answer within the deadline' : 'aborted by the caller'
     return new OurSongError('oursong_timeout', endpoint, { detail })
+  }
+  if (err instanceof undiciErrors.InvalidArgumentError) {
+    // Our own request was unsendable (e.g. a token with characters a header cannot carry).
+    return new OurSongError('oursong_rejected', endpoint, {
+      detail: 'the request could not be sent as given',
+      cause: err,
+    })
   }
   if (
     err instanceof undiciErrors.ConnectTimeoutError ||
@@ -275,9 +297,12 @@ async function readBounded(
   return Buffer.concat(chunks).toString('utf8')
 }
 
+function callerAborted(endpoint: string): OurSongError {
+  return new OurSongError('oursong_timeout', endpoint, { detail: 'aborted by the caller' })
+}
+
 function abortable<T>(promise: Promise<T>, signal: AbortSignal, endpoint: string): Promise<T> {
-  const aborted = (): OurSongError =>
-    new OurSongError('oursong_timeout', endpoint, { detail: 'aborted by the caller' })
+  const aborted = (): OurSongError => callerAborted(endpoint)
   if (signal.aborted) return Promise.reject(aborted())
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(aborted())
@@ -314,13 +339,29 @@ function upstreamMessage(
 ): string | undefined {
   if (!isObject(body) || typeof body.message !== 'string') return undefined
   let out = body.message
-  for (const secret of secrets) {
-    if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]')
-  }
+  // Upstreams echo requests in many encodings; the longest form first, so a secret that
+  // contains another is not left half-shown.
+  const forms = secrets
+    .filter((secret): secret is string => typeof secret === 'string' && secret.length >= 4)
+    .flatMap((secret) => [
+      secret,
+      encodeURIComponent(secret),
+      new URLSearchParams({ s: secret }).toString().slice(2),
+    ])
+    .sort((a, b) => b.length - a.length)
+  for (const form of forms) out = out.split(form).join('[redacted]')
   // eslint-disable-next-line no-control-regex
   return out.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 200)
 }
 
 function sha256(value: string): string {
   return createHash('sha256').update(value).digest('base64url')
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const child of Object.values(value)) deepFreeze(child)
+  }
+  return value
 }

@@ -18,9 +18,14 @@
  *   the decoded bytes must be valid UTF-8 in Unicode NFC;
  * - after decoding, a segment must not contain `/`, `\`, `;`, `%` (double encoding),
  *   `?`, `#` or a control character (`%00` included);
+ * - the decoded text must not change under NFKC (full-width `．．`, `ſ`, NBSP) and must not
+ *   hold format characters (zero-width, BOM, bidi), end a segment in `.` or space, or
+ *   hold `::` (Windows and NTFS read those as other paths);
  * - empty segments (`//`) and dot segments (`.`, `..`, also encoded) are refused;
  * - one trailing slash is removed (`/a/` is `/a`), so `/admin/` cannot dodge a rule for
- *   `/admin`; the root stays `/`;
+ *   `/admin`, and flagged (`directory`): resolveRule also matches it as an entry below
+ *   `/a` and refuses the request when the two readings meet different rules; the root
+ *   stays `/`;
  * - case is preserved: matching is case-sensitive.
  */
 
@@ -31,6 +36,11 @@ export interface CanonicalPath {
   path: string
   /** The decoded segments; empty for the root. */
   segments: readonly string[]
+  /**
+   * The target ended in `/` (the root aside): backends may read it as the path itself or
+   * as a directory index below it, so callers match both readings.
+   */
+  directory: boolean
 }
 
 /** A request target that cannot be canonicalised unambiguously. */
@@ -52,6 +62,9 @@ const RAW_QUERY = /^[\x21\x22\x24-\x7e]*$/
 // Forbidden in a decoded segment.
 // eslint-disable-next-line no-control-regex
 const DECODED_FORBIDDEN = /[/\\;%?#\u0000-\u001f\u007f-\u009f]/
+// Read differently by some backends: Unicode format characters (zero-width, BOM, bidi),
+// Windows' trailing dots and spaces and NTFS streams (`::$DATA`).
+const FOLDABLE = /\p{Cf}|[. ]$|::/u
 const ESCAPE = /%([0-9A-Fa-f]{2})/g
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
@@ -75,7 +88,7 @@ export function canonicalPath(target: string): CanonicalPath | PathRejection {
       'the path holds a character that must not appear raw (";", "\\", "#", space, control or non-ASCII)',
     )
   }
-  if (rawPath === '/') return { ok: true, path: '/', segments: [] }
+  if (rawPath === '/') return { ok: true, path: '/', segments: [], directory: false }
 
   const raw = rawPath.endsWith('/') ? rawPath.slice(1, -1) : rawPath.slice(1)
   const parts = raw.split('/')
@@ -93,9 +106,14 @@ export function canonicalPath(target: string): CanonicalPath | PathRejection {
         `the segment "${part}" decodes to "/", "\\", ";", "%", "?", "#" or a control character`,
       )
     }
+    if (FOLDABLE.test(decoded) || decoded.normalize('NFKC') !== decoded) {
+      return reject(
+        `the segment "${part}" has characters that backends may fold into others (compatibility forms, invisible characters, a trailing dot or space, "::")`,
+      )
+    }
     segments.push(decoded)
   }
-  return { ok: true, path: `/${segments.join('/')}`, segments }
+  return { ok: true, path: `/${segments.join('/')}`, segments, directory: rawPath.endsWith('/') }
 }
 
 /** Decodes the percent-escapes of one segment once; undefined when that is not clean. */

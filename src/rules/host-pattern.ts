@@ -11,6 +11,8 @@ const IPV6 = /^\[[0-9a-f:.]+\]$/
  * address (userinfo, spaces, a second port, ...): such a request cannot be decided safely.
  */
 export function normalizeHost(raw: string): string | undefined {
+  // Before lower-casing: some non-ASCII letters lower-case to ASCII ones (Kelvin sign -> k).
+  if (typeof raw !== 'string' || !/^[\x21-\x7e]*$/.test(raw.trim())) return undefined
   let host = raw.trim().toLowerCase()
   if (host !== raw.toLowerCase() || host === '') return undefined
   if (host.startsWith('[')) {

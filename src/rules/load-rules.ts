@@ -5,7 +5,7 @@ import type { CompiledRule, Rules } from './compiled-rules.js'
 import { describeRulesIssue, type LocatedMessage } from './describe-rules-issue.js'
 import { compileMatcher } from './rule-matcher.js'
 import { ruleSchema, rulesFileSchema } from './rules-schema.js'
-import { findShadowedRules } from './shadowed-rules.js'
+import { findFallthroughs, findShadowedRules } from './shadowed-rules.js'
 import { formatFieldPath, parseYamlSource } from '../util/yaml-source.js'
 
 /** One problem in a rules file, with its position. */
@@ -115,6 +115,11 @@ export function parseRules(text: string, file: string): { rules: Rules; warnings
   for (const shadow of findShadowedRules(compiled, matcher)) {
     warnings.push(
       locate({ path: ['rules', shadow.rule.index, 'id'], message: shadow.message }, 'warning'),
+    )
+  }
+  for (const fall of findFallthroughs(compiled, matcher, data.default ?? 'deny')) {
+    warnings.push(
+      locate({ path: ['rules', fall.rule.index, 'match'], message: fall.message }, 'warning'),
     )
   }
   const rules: Rules = {

@@ -1,4 +1,7 @@
-import { canonicalPath } from './canonical-path.js'
+import { canonicalPath, MAX_SEGMENTS } from './canonical-path.js'
+
+/** Most `**` one pattern may hold. */
+export const MAX_GLOBSTARS = 3
 
 /** One segment of a path pattern: a literal (decoded), `*` (one segment) or `**` (zero or more). */
 export type PatternSegment =
@@ -24,7 +27,18 @@ export function parsePathPattern(source: string): PathPattern | { error: string 
   const segments: PatternSegment[] = []
   const body = source === '/' ? '' : source.endsWith('/') ? source.slice(1, -1) : source.slice(1)
   if (body === '') return { source, segments }
-  for (const part of body.split('/')) {
+  const parts = body.split('/')
+  if (parts.length > MAX_SEGMENTS) {
+    return {
+      error: `"${source.slice(0, 40)}...": more than ${MAX_SEGMENTS} segments; no request can match it`,
+    }
+  }
+  if (parts.filter((p) => p === '**').length > MAX_GLOBSTARS) {
+    return {
+      error: `"${source}": at most ${MAX_GLOBSTARS} "**" per pattern (each one multiplies the cost of matching)`,
+    }
+  }
+  for (const part of parts) {
     if (part === '*') segments.push({ kind: 'star' })
     else if (part === '**') {
       if (segments[segments.length - 1]?.kind !== 'globstar') segments.push({ kind: 'globstar' })

@@ -54,7 +54,9 @@ export function evaluateRequirement(
     case 'vibe': {
       const held = holdings.vibe(requirement.vibe)
       const { tokenIds, minAmount } = requirement
-      const ids = held && tokenIds ? held.token_ids.filter((id) => tokenIds.has(id)) : undefined
+      // Deduplicated: a list paged while holdings change may repeat an id.
+      const ids =
+        held && tokenIds ? [...new Set(held.token_ids.filter((id) => tokenIds.has(id)))] : undefined
       const count = ids ? ids.length : (held?.owned_amount ?? 0)
       if (held && count >= minAmount) {
         return {

@@ -47,7 +47,23 @@ export function resolveRule(rules: Rules, request: RuleRequest): Resolution {
   if (!canonical.ok) return { kind: 'bad_request', problem: canonical.problem }
   const method = request.method === 'HEAD' ? 'GET' : request.method
   const rule = rules.matcher.match({ segments: canonical.segments, method, host })
+  if (canonical.directory) {
+    // `/videos/` is `/videos` to some backends and the index of the `/videos/` tree to
+    // others: both readings must meet the same rule. The empty segment stands for the
+    // unknown index entry; only `*` and `**` match it.
+    const index = rules.matcher.match({ segments: [...canonical.segments, ''], method, host })
+    if (index !== rule) {
+      return {
+        kind: 'bad_request',
+        problem: `the trailing slash makes ${canonical.path}/ ambiguous: as a path it meets ${describe(rule)}, as a directory ${describe(index)}`,
+      }
+    }
+  }
   return rule
     ? { kind: 'rule', rule, path: canonical.path }
     : { kind: 'default', access: rules.default, path: canonical.path }
+}
+
+function describe(rule: CompiledRule | undefined): string {
+  return rule ? `rule "${rule.id}"` : 'no rule'
 }

@@ -143,9 +143,13 @@ export interface RuleMatcher<R> {
   covering(pattern: PathPattern): R[]
 }
 
-function* walk<R>(n: TrieNode<R>): Generator<TrieNode<R>> {
-  yield n
-  for (const child of n.literal.values()) yield* walk(child)
-  if (n.star) yield* walk(n.star)
-  if (n.globstar) yield* walk(n.globstar)
+function* walk<R>(root: TrieNode<R>): Generator<TrieNode<R>> {
+  // Iterative: a deep pattern must not exhaust the stack.
+  const stack = [root]
+  for (let n = stack.pop(); n; n = stack.pop()) {
+    yield n
+    stack.push(...n.literal.values())
+    if (n.star) stack.push(n.star)
+    if (n.globstar) stack.push(n.globstar)
+  }
 }

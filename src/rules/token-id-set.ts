@@ -24,6 +24,13 @@ export class TokenIdSet {
     const raw: { from: number; to: number; index: number }[] = []
     entries.forEach((entry, index) => {
       const [from, to] = typeof entry === 'number' ? [entry, entry] : parseRange(entry)
+      if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to)) {
+        errors.push({
+          index,
+          message: `token ids go up to ${Number.MAX_SAFE_INTEGER}; "${String(entry)}" is beyond`,
+        })
+        return
+      }
       if (from > to) {
         errors.push({
           index,
@@ -58,6 +65,7 @@ export class TokenIdSet {
 
   /** True when `id` is in the set. O(log n) in the number of intervals. */
   has(id: number): boolean {
+    if (!Number.isSafeInteger(id)) return false
     let lo = 0
     let hi = this.intervals.length - 1
     while (lo <= hi) {

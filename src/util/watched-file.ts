@@ -97,6 +97,7 @@ export async function watchFile<T>(options: WatchedFileOptions<T>): Promise<Watc
   // The failure now reported (content hash or read error code), so it is reported once.
   let failure: { key: string; event: ReloadEvent } | undefined
   let closed = false
+  let settleTimer: NodeJS.Timeout | undefined
 
   const emit = (event: ReloadEvent): void => {
     try {
@@ -116,7 +117,7 @@ export async function watchFile<T>(options: WatchedFileOptions<T>): Promise<Watc
     return event
   }
 
-  const load = async (): Promise<ReloadEvent> => {
+  const load = async (automatic: boolean): Promise<ReloadEvent> => {
     signature = await signatureOf(path)
     isSymlink = await isSymbolicLink(path)
     let bytes: Buffer
@@ -124,6 +125,20 @@ export async function watchFile<T>(options: WatchedFileOptions<T>): Promise<Watc
       bytes = await readFile(path)
     } catch (error) {
       return reject(`read:${codeOf(error)}`, error)
+    }
+    // A file still being written (non-atomically) must not be applied half-way: if it
+    // changed while we read it, or was modified within the debounce window, try again
+    // once it has settled. Atomic renames never get here twice.
+    const info = await stat(path).catch(() => undefined)
+    const after = await signatureOf(path)
+    const unsettled =
+      after !== signature || (automatic && Date.now() - (info?.mtimeMs ?? 0) < debounceMs)
+    // Only regular files are written in place; a pipe's times move with every read.
+    if (info?.isFile() && unsettled) {
+      signature = ''
+      settleTimer = setTimeout(() => void reload(true), debounceMs)
+      settleTimer.unref()
+      return { ok: true, file, hash }
     }
     const nextHash = sha256(bytes)
     if (nextHash === hash) {
@@ -155,21 +170,23 @@ export async function watchFile<T>(options: WatchedFileOptions<T>): Promise<Watc
   // reads whatever changed while the first one was reading.
   let running: Promise<ReloadEvent> | undefined
   let queued: Promise<ReloadEvent> | undefined
-  const run = (): Promise<ReloadEvent> => {
+  const run = (automatic: boolean): Promise<ReloadEvent> => {
     if (closed) return Promise.resolve({ ok: true, file, hash })
-    const current = load().finally(() => {
+    const current = load(automatic).finally(() => {
       running = undefined
     })
     running = current
     return current
   }
-  const reload = (): Promise<ReloadEvent> => {
+  // `automatic`: triggered by the watcher or the poll, which may catch a file mid-write;
+  // an explicit reload() (SIGHUP, tests) reads at once.
+  const reload = (automatic = false): Promise<ReloadEvent> => {
     if (closed) return Promise.resolve({ ok: true, file, hash })
     if (queued !== undefined) return queued
-    if (running === undefined) return run()
+    if (running === undefined) return run(automatic)
     const next = running.then(() => {
       queued = undefined
-      return run()
+      return run(automatic)
     })
     queued = next
     return next
@@ -181,7 +198,7 @@ export async function watchFile<T>(options: WatchedFileOptions<T>): Promise<Watc
     // through any entry (Kubernetes swaps `..data`), and reloading unchanged content is cheap.
     if (closed || (!isSymlink && filename !== null && filename !== name)) return
     clearTimeout(debounceTimer)
-    debounceTimer = setTimeout(() => void reload(), debounceMs)
+    debounceTimer = setTimeout(() => void reload(true), debounceMs)
     debounceTimer.unref()
   }
 
@@ -224,7 +241,7 @@ export async function watchFile<T>(options: WatchedFileOptions<T>): Promise<Watc
   let pollTimer: NodeJS.Timeout | undefined
   const poll = async (): Promise<void> => {
     await ensureWatching()
-    if (!closed && (await signatureOf(path)) !== signature) await reload()
+    if (!closed && (await signatureOf(path)) !== signature) await reload(true)
     if (closed) return
     pollTimer = setTimeout(() => void poll(), pollIntervalMs)
     pollTimer.unref()
@@ -239,10 +256,11 @@ export async function watchFile<T>(options: WatchedFileOptions<T>): Promise<Watc
     get hash() {
       return hash
     },
-    reload,
+    reload: () => reload(false),
     async close() {
       closed = true
       clearTimeout(debounceTimer)
+      clearTimeout(settleTimer)
       clearTimeout(pollTimer)
       stopWatching()
       await (queued ?? running)

@@ -304,3 +304,76 @@ describe('logging', () => {
     }
   })
 })
+
+describe('review fixes', () => {
+  test('an already-aborted signal fails at once and sends nothing', async () => {
+    const call = client.ownThisVibe(
+      TOKENS.alice,
+      { vibeId: 'nxwyqqow' },
+      { signal: AbortSignal.abort() },
+    )
+    await expect(call).rejects.toMatchObject({ code: 'oursong_timeout' })
+    expect((await sim.calls())[OWN_CALL]).toBeUndefined()
+  })
+
+  test('a caller giving up before a shared request fails leaves no unhandled rejection', async () => {
+    await sim.fault({ path: OWN, status: 404, delay_ms: 80 })
+    const call = client.ownThisVibe(
+      TOKENS.carol,
+      { vibeId: 'bigset' },
+      { signal: AbortSignal.timeout(10) },
+    )
+    await expect(call).rejects.toMatchObject({ code: 'oursong_timeout' })
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    expect((await sim.calls())[OWN_CALL]).toBe(1)
+  })
+
+  test('secrets echoed URL- or form-encoded are redacted too', async () => {
+    const secret = 'ab+c/d=ef ghij'
+    const odd = testClient(sim.url, { apiSecret: secret })
+    await sim.fault({
+      path: '/oauth/token',
+      status: 400,
+      body: {
+        status: 'error',
+        message: `got client_secret=${encodeURIComponent(secret)} and ${new URLSearchParams({ s: secret }).toString()}`,
+      },
+    })
+    const error = (await odd
+      .exchangeCode({ code: 'c0de-xyz', redirectUri: 'http://x/cb' })
+      .catch((e: unknown) => e)) as Error
+    expect(error.message).toContain('client_secret=[redacted]')
+    expect(error.message).not.toContain('ef%20ghij')
+    expect(error.message).not.toContain('ef+ghij')
+    await odd.close()
+  })
+
+  test('results are frozen, so coalesced callers cannot change each other’s view', async () => {
+    const answer = await own()
+    expect(Object.isFrozen(answer)).toBe(true)
+    expect(Object.isFrozen(answer.owned_token_id_list)).toBe(true)
+    expect(Object.isFrozen(answer.song_project)).toBe(true)
+  })
+
+  test('retries stop at the total deadline', async () => {
+    const bounded = testClient(sim.url, {
+      timeoutMs: 150,
+      totalTimeoutMs: 250,
+      retries: 5,
+      retryBaseDelayMs: 1,
+    })
+    await sim.fault({ path: OWN, status: 503, delay_ms: 100 })
+    await expect(bounded.ownThisVibe(TOKENS.alice, { vibeId: 'nxwyqqow' })).rejects.toMatchObject({
+      code: expect.stringMatching(/oursong_(unavailable|timeout)/),
+    })
+    expect((await sim.calls())[OWN_CALL]).toBeLessThanOrEqual(3)
+    await bounded.close()
+  })
+
+  test('a token a header cannot carry is refused locally, not retried as an outage', async () => {
+    await expect(client.authUser('tok\u0001en-123')).rejects.toMatchObject({
+      code: 'oursong_rejected',
+    })
+    expect((await sim.calls())['GET /api/open-api/auth-user']).toBeUndefined()
+  })
+})

@@ -14,16 +14,28 @@ describe('canonicalPath accepts, in one canonical form', () => {
     ['/Queen/Live', '/Queen/Live'],
     ["/a-b_c.d~e!$&'()*+,=:@", "/a-b_c.d~e!$&'()*+,=:@"],
     ['/.well-known/x', '/.well-known/x'],
-    ['/a/...', '/a/...'],
-    ['/seg%2e', '/seg.'],
+    ['/a/.x', '/a/.x'],
+    ['/file.tar.gz', '/file.tar.gz'],
+    ['/a:b', '/a:b'],
   ])('%s -> %s', (target, path) => {
     const result = canonicalPath(target)
     expect(result).toMatchObject({ ok: true, path })
   })
 
   test('segments are the decoded path pieces', () => {
-    expect(canonicalPath('/a/b%20c/')).toEqual({ ok: true, path: '/a/b c', segments: ['a', 'b c'] })
-    expect(canonicalPath('/')).toEqual({ ok: true, path: '/', segments: [] })
+    expect(canonicalPath('/a/b%20c/')).toEqual({
+      ok: true,
+      path: '/a/b c',
+      segments: ['a', 'b c'],
+      directory: true,
+    })
+    expect(canonicalPath('/a/b')).toEqual({
+      ok: true,
+      path: '/a/b',
+      segments: ['a', 'b'],
+      directory: false,
+    })
+    expect(canonicalPath('/')).toEqual({ ok: true, path: '/', segments: [], directory: false })
   })
 })
 
@@ -82,6 +94,20 @@ describe('canonicalPath refuses what backends could read differently', () => {
     ['caret', '/a^b'],
     ['backtick', '/a`b'],
     ['square brackets', '/a[0]'],
+    ['full-width dots (NFKC ..)', '/assets/%EF%BC%8E%EF%BC%8E/videos'],
+    ['two-dot leader', '/assets/%E2%80%A5/videos'],
+    ['full-width solidus', '/assets/..%EF%BC%8F'],
+    ['zero-width space', '/vid%E2%80%8Beos/x'],
+    ['byte order mark', '/%EF%BB%BFvideos/x'],
+    ['right-to-left override', '/a%E2%80%AEb'],
+    ['no-break space', '/a%C2%A0b'],
+    ['long s (folds to s)', '/video%C5%BF/x'],
+    ['Kelvin sign (folds to K)', '/%E2%84%AA'],
+    ['trailing dot (Windows strips it)', '/videos/hd./1.ts'],
+    ['many dots', '/a/...'],
+    ['encoded trailing dot', '/seg%2e'],
+    ['trailing space', '/videos/hd%20/1.ts'],
+    ['NTFS stream', '/videos/hd::$DATA'],
   ])('%s: %j', (_name, target) => {
     const result = canonicalPath(target)
     expect(result.ok).toBe(false)

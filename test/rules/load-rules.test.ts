@@ -369,4 +369,46 @@ rules:
       'rules.yaml:3:77: warning: rules[0].require.token_ids[1]: token id 3 overlaps 1-5 listed earlier',
     ])
   })
+
+  test.each([
+    [
+      'a later rule takes the methods a filtered rule leaves out',
+      'default: deny',
+      '{ paths: ["/v/hd/**"], methods: [GET] }',
+      '{ paths: ["/v/**"] }',
+      /requests to \/v\/hd\/\*\* with other methods than rule "first" lists fall through to rule "second"/,
+    ],
+    [
+      'a later rule takes the hosts a filtered rule leaves out',
+      'default: deny',
+      '{ paths: ["/v/**"], hosts: [fans.example.com] }',
+      '{ paths: ["/**"], hosts: ["*.example.com"] }',
+      /with other hosts than rule "first" lists fall through to rule "second"/,
+    ],
+    [
+      'a permissive default takes them',
+      'default: authenticated',
+      '{ paths: ["/v/**"], methods: [GET] }',
+      '{ paths: ["/w/**"] }',
+      /get the default \(authenticated\)/,
+    ],
+  ])('a fall-through warning when %s', (_name, fallback, first, second, expected) => {
+    const { warnings } = ok(`version: 1
+${fallback}
+rules:
+  - { id: first, match: ${first}, require: { vibe: x } }
+  - { id: second, match: ${second}, access: public }
+`)
+    expect(warnings.map(formatProblem).join('\n')).toMatch(expected)
+  })
+
+  test('no fall-through warning when the later rule has the same filters, or the default denies', () => {
+    const { warnings } = ok(`version: 1
+rules:
+  - { id: first, match: { paths: ["/v/hd/**"], methods: [GET] }, require: { vibe: x } }
+  - { id: second, match: { paths: ["/v/**"], methods: [GET] }, require: { vibe: y } }
+  - { id: third, match: { paths: ["/w/**"], methods: [GET] }, require: { vibe: y } }
+`)
+    expect(warnings).toEqual([])
+  })
 })

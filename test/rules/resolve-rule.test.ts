@@ -103,3 +103,33 @@ describe('resolveRule', () => {
     })
   })
 })
+
+describe('a trailing slash', () => {
+  const { rules: layered } = parseRules(
+    `version: 1
+rules:
+  - { id: landing, match: { paths: ["/videos"] }, access: public }
+  - { id: videos, match: { paths: ["/videos/**"] }, require: { vibe: nxwyqqow } }
+  - { id: members, match: { paths: ["/members", "/members/**"] }, access: authenticated }
+  - { id: photos, match: { paths: ["/photos/*"] }, access: public }
+`,
+    'r.yaml',
+  )
+  const id = (target: string): string => {
+    const r = resolveRule(layered, { method: 'GET', target })
+    return r.kind === 'rule' ? r.rule.id : r.kind === 'default' ? 'default' : 'bad_request'
+  }
+
+  test.each([
+    ['/videos', 'landing'],
+    ['/videos/', 'bad_request'],
+    ['/videos/x', 'videos'],
+    ['/videos/x/', 'videos'],
+    ['/members/', 'members'],
+    ['/photos/', 'bad_request'],
+    ['/photos/1/', 'bad_request'],
+    ['/nowhere/', 'default'],
+  ])('%s -> %s (both readings must meet the same rule)', (target, expected) => {
+    expect(id(target)).toBe(expected)
+  })
+})
