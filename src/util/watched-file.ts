@@ -131,8 +131,9 @@ export async function watchFile<T>(options: WatchedFileOptions<T>): Promise<Watc
     // once it has settled. Atomic renames never get here twice.
     const info = await stat(path).catch(() => undefined)
     const after = await signatureOf(path)
-    const unsettled =
-      after !== signature || (automatic && Date.now() - (info?.mtimeMs ?? 0) < debounceMs)
+    // A modification time in the future (skewed clocks, network filesystems) says nothing.
+    const age = Date.now() - (info?.mtimeMs ?? 0)
+    const unsettled = after !== signature || (automatic && age >= 0 && age < debounceMs)
     // Only regular files are written in place; a pipe's times move with every read.
     if (info?.isFile() && unsettled) {
       signature = ''
