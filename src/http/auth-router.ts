@@ -9,6 +9,7 @@ import type { Session, SessionStore, SessionUser } from '../identity/session-sto
 import type { WalletSignIn } from '../identity/wallet-sign-in.js'
 import type { Logger } from '../util/logger.js'
 import { messagePage } from './html-page.js'
+import { toVibegateError } from './to-vibegate-error.js'
 import { clientAddress, singleCookie, singleHeader } from './request-headers.js'
 import { clearCookie, cookieSettings, setCookie } from './session-cookie.js'
 
@@ -192,17 +193,4 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
   }
 
   return router
-}
-
-function toVibegateError(err: unknown): VibegateError {
-  if (err instanceof VibegateError) return err
-  const status = (err as { status?: unknown; type?: unknown } | null)?.status
-  // body-parser's errors (malformed JSON, too large) carry a 4xx status.
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new VibegateError('bad_request', { detail: (err as Error).message })
-  }
-  return new VibegateError('oursong_unavailable', {
-    detail: `unexpected: ${(err as Error)?.message}`,
-    cause: err,
-  })
 }

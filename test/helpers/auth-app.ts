@@ -3,6 +3,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createAuthRouter, type AuthRateLimits } from '../../src/http/auth-router.js'
 import { createIdentity, type IdentityServices } from '../../src/identity/create-identity.js'
+import type { SessionUser } from '../../src/identity/session-store.js'
 import type { OurSongClient } from '../../src/oursong/oursong-client.js'
 import { parseFixture } from '../../src/simulator/fixture.js'
 import { startSimulator } from '../../src/simulator/start-simulator.js'
@@ -28,7 +29,12 @@ export interface AuthApp {
 
 /** Starts the simulator (its app's redirect_uri pointing at the gate) and the gate's sign-in routes. */
 export async function startAuthApp(
-  options: { clock?: Clock; store?: KeyValueStore; rateLimits?: AuthRateLimits } = {},
+  options: {
+    clock?: Clock
+    store?: KeyValueStore
+    rateLimits?: AuthRateLimits
+    onLogout?: (user: SessionUser) => Promise<void>
+  } = {},
 ): Promise<AuthApp> {
   const server = createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -55,6 +61,7 @@ export async function startAuthApp(
       trustsProxy: () => false,
       logger: silentLogger(),
       ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+      ...(options.onLogout ? { onLogout: options.onLogout } : {}),
     }),
   )
   server.on('request', app)

@@ -52,7 +52,7 @@ vibes:
   - { id: nxwyqqow, title: Coldplay - Yellow, token_spec: tt721, content_type: video, contract_address: "0x4888cd354a13606992793468a628f9e6c8efd847", token_id_start: 1, token_id_end: 10, issuer: coldplay }
   - { id: xdwbppyw, title: "Don’t Stop Me Now", token_spec: tt721, content_type: video, token_id_start: 1, token_id_end: 5, issuer: queen, ai_rapper_remixable: true }
   - { id: xdrbpvjr, title: "Don't Stop Me Now", token_spec: bep1155, content_type: audio, token_id_start: 1, token_id_end: 1, issuer: queen }
-  - { id: bigset, title: Big Set, token_spec: erc721, content_type: photo, token_id_start: 1, token_id_end: 100, issuer: queen }
+  - { id: bigset, title: Big Set, token_spec: erc721, content_type: photo, token_id_start: 1, token_id_end: 300, issuer: queen }
   - { id: secret1, title: Hidden One, token_spec: tt721, content_type: video, token_id_start: 1, token_id_end: 3, issuer: queen, hidden: true }
 holdings:
   - { user: alice, vibe: nxwyqqow, token_ids: [1, 2] }

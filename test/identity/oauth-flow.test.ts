@@ -260,6 +260,38 @@ describe('/auth/me and /auth/logout', () => {
     expect(me.status).toBe(401)
   })
 
+  test('logout tells the gate whose cached ownership to purge', async () => {
+    const purged: string[] = []
+    const withHook = await startAuthApp({ onLogout: async (user) => void purged.push(user.id) })
+    try {
+      const browser = new Browser()
+      const callback = await (async () => {
+        const login = await browser.request(`${withHook.url}/auth/login`)
+        const authorize = new URL(login.headers.get('location')!)
+        const approved = await browser.request(`${withHook.simUrl}/oauth/authorize`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            username: 'carol',
+            password: 'carol-pass',
+            client_id: authorize.searchParams.get('client_id')!,
+            redirect_uri: authorize.searchParams.get('redirect_uri')!,
+            state: authorize.searchParams.get('state')!,
+            decision: 'approve',
+          }),
+        })
+        return approved.headers.get('location')!
+      })()
+      await browser.request(callback)
+      expect(
+        (await browser.request(`${withHook.url}/auth/logout`, { method: 'POST' })).status,
+      ).toBe(204)
+      expect(purged).toEqual(['carol'])
+    } finally {
+      await withHook.close()
+    }
+  })
+
   test('logout from another site’s page is refused', async () => {
     const browser = new Browser()
     await signIn(browser)

@@ -1,0 +1,76 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import express, { type NextFunction, type Request, type Response, type Router } from 'express'
+import { VibegateError } from '../errors/vibegate-error.js'
+import type { OwnershipChecker } from '../ownership/ownership-checker.js'
+import type { Logger } from '../util/logger.js'
+import { singleHeader } from './request-headers.js'
+import { toVibegateError } from './to-vibegate-error.js'
+
+/** What the operator routes need. */
+export interface AdminRouterDeps {
+  /** VIBEGATE_ADMIN_TOKEN; the routes answer 401 to everything while it is unset. */
+  adminToken: string | undefined
+  ownership: OwnershipChecker
+  logger: Logger
+}
+
+/**
+ * Operator routes, authenticated with `Authorization: Bearer <VIBEGATE_ADMIN_TOKEN>`:
+ * `POST /admin/cache/purge` `{ "user"?: uuid, "vibe"?: id }` forgets cached ownership of a
+ * user, of a vibe (for every user), or both, on every replica within a second.
+ */
+export function createAdminRouter(deps: AdminRouterDeps): Router {
+  const router = express.Router()
+  const expected = deps.adminToken ? digest(deps.adminToken) : undefined
+
+  router.use('/admin', (req: Request, _res: Response, next: NextFunction) => {
+    const header = singleHeader(req, 'authorization')
+    const match = header === undefined ? undefined : /^Bearer ([\x21-\x7e]+)$/.exec(header)
+    // Compared as digests: equal length, constant time, whatever was sent.
+    if (!expected || !match || !timingSafeEqual(digest(match[1]!), expected)) {
+      next(
+        new VibegateError('admin_unauthorized', {
+          detail: expected ? 'wrong or missing token' : 'VIBEGATE_ADMIN_TOKEN is unset',
+        }),
+      )
+      return
+    }
+    next()
+  })
+
+  router.post('/admin/cache/purge', express.json({ limit: '4kb' }), async (req, res) => {
+    const { user, vibe } = (req.body ?? {}) as { user?: unknown; vibe?: unknown }
+    const valid = (v: unknown): v is string =>
+      typeof v === 'string' && v.length > 0 && v.length <= 128
+    if (
+      (user !== undefined && !valid(user)) ||
+      (vibe !== undefined && !valid(vibe)) ||
+      (user === undefined && vibe === undefined)
+    ) {
+      throw new VibegateError('bad_request', {
+        detail: 'give "user" (an OurSong uuid), "vibe" (a vibe id), or both, as strings',
+      })
+    }
+    if (user !== undefined) await deps.ownership.purgeUser(user)
+    if (vibe !== undefined) await deps.ownership.purgeVibe(vibe)
+    deps.logger.info({ user, vibe }, 'ownership cache purged by the operator')
+    res.json({
+      purged: { ...(user === undefined ? {} : { user }), ...(vibe === undefined ? {} : { vibe }) },
+    })
+  })
+
+  router.use('/admin', (err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err)
+    const error = toVibegateError(err)
+    if (error.status >= 500)
+      deps.logger.error({ code: error.code, detail: error.detail }, 'admin request failed')
+    if (error.code === 'admin_unauthorized')
+      res.set('WWW-Authenticate', 'Bearer realm="vibegate-admin"')
+    res.status(error.status).json(error.toJSON())
+  })
+  return router
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest()
+}
