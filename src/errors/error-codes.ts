@@ -64,6 +64,10 @@ export const ERROR_CODES = {
     status: 403,
     message: 'This request must come from the gate’s own pages.',
   },
+  admin_unauthorized: {
+    status: 401,
+    message: 'This endpoint needs the operator token (Authorization: Bearer VIBEGATE_ADMIN_TOKEN).',
+  },
   no_session: {
     status: 401,
     message: 'You are not signed in.',
@@ -98,6 +102,34 @@ export const ERROR_CODES = {
     status: 403,
     message: 'This wallet is not connected to an OurSong account. Connect it at OurSong first.',
   },
+  keys_invalid: {
+    status: 500,
+    message: 'The signing key file (VIBEGATE_KEYS) cannot be used.',
+  },
+  token_missing: {
+    status: 401,
+    message: 'A gate token is required: send it as Authorization: Bearer <token>.',
+  },
+  token_invalid: {
+    status: 401,
+    message: 'The gate token is invalid.',
+  },
+  token_expired: {
+    status: 401,
+    message: 'The gate token has expired.',
+  },
+  token_wrong_audience: {
+    status: 401,
+    message: 'The gate token was issued for another audience.',
+  },
+  token_wrong_issuer: {
+    status: 401,
+    message: 'The gate token was issued by another gate.',
+  },
+  jwks_unavailable: {
+    status: 503,
+    message: 'The gate’s signing keys could not be fetched; try again shortly.',
+  },
 } as const satisfies Record<string, { status: number; message: string }>
 
 /** A stable, machine-readable error code: switch on it, never on the message. */
@@ -105,3 +137,14 @@ export type ErrorCode = keyof typeof ERROR_CODES
 
 /** The codes raised by the OurSong client ({@link OurSongError}). */
 export type OurSongErrorCode = Extract<ErrorCode, `oursong_${string}` | `upload_${string}`>
+
+/** The codes raised by the gate-token verifier (`vibegate/verify`, {@link GateTokenError}). */
+export type GateTokenErrorCode = Extract<
+  ErrorCode,
+  | 'token_missing'
+  | 'token_invalid'
+  | 'token_expired'
+  | 'token_wrong_audience'
+  | 'token_wrong_issuer'
+  | 'jwks_unavailable'
+>

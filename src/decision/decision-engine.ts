@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto'
+import { isVibegateError } from '../errors/vibegate-error.js'
+import type { Identity, IdentityInput } from '../identity/identity-chain.js'
+import type { OwnershipChecker } from '../ownership/ownership-checker.js'
+import type { CompiledRule, Rules } from '../rules/compiled-rules.js'
+import { DEFAULT_AUDIENCE, DEFAULT_TTL_SECONDS } from '../rules/compiled-rules.js'
+import { evaluateRequirement, type Missing, type VibeHolding } from '../rules/requirement.js'
+import { resolveRule, type RuleRequest } from '../rules/resolve-rule.js'
+import type { TokenIssuer } from '../tokens/token-issuer.js'
+import { silentLogger, type Logger } from '../util/logger.js'
+import type { DenialReason } from './decide-access.js'
+
+/** One request to decide: what the entry point read of the original request. */
+export interface DecisionRequest extends RuleRequest, IdentityInput {}
+
+/** The outcome, the same for every entry point (decision endpoints, middleware). */
+export type Decision =
+  | {
+      allowed: true
+      /** The rule that allowed; undefined when the file's default did. */
+      rule: CompiledRule | undefined
+      /** Undefined for public access. */
+      identity: Identity | undefined
+      /** The signed JWT; undefined for public access. */
+      token: string | undefined
+      /** The holdings that met the requirement (the JWT's `vibes`). */
+      vibes: VibeHolding[]
+    }
+  | {
+      allowed: false
+      /** 401 when an identity would help; 403 when not; 503 when OurSong or the store failed. */
+      status: 401 | 403 | 503
+      reason: DenialReason
+      rule: CompiledRule | undefined
+      /** For `not_owned`: what would unlock the content. */
+      missing: Missing[]
+      /** Why, for the log; never sent to clients. */
+      problem?: string
+    }
+
+/** What the engine needs; every part is injected. */
+export interface DecisionEngineOptions {
+  /** The rules in force (hot-reloaded). */
+  rules: () => Rules
+  identity: { identify(input: IdentityInput): Promise<Identity | undefined> }
+  ownership: OwnershipChecker
+  tokens: TokenIssuer
+  logger?: Logger
+}
+
+/** The single decision function behind every entry point. */
+export interface DecisionEngine {
+  decide(request: DecisionRequest): Promise<Decision>
+}
+
+/** The rule id in headers and JWTs when the file's `default: authenticated` allowed. */
+export const DEFAULT_RULE_ID = 'default'
+
+/**
+ * Decides one request: canonical path and rule first (an ambiguous request is refused
+ * before anything else), then identity only if the rule needs one, then ownership only for
+ * ownership rules, then a JWT (reused while fresh, so the warm path signs nothing). Any
+ * failure to find out is a denial: OurSong or the store failing is `upstream_unavailable`,
+ * never an allow.
+ */
+export function createDecisionEngine(options: DecisionEngineOptions): DecisionEngine {
+  const logger = options.logger ?? silentLogger()
+
+  const deny = (
+    status: 401 | 403 | 503,
+    reason: DenialReason,
+    rule: CompiledRule | undefined,
+    missing: Missing[] = [],
+    problem?: string,
+  ): Decision => ({
+    allowed: false,
+    status,
+    reason,
+    rule,
+    missing,
+    ...(problem ? { problem } : {}),
+  })
+
+  const failure = (err: unknown, rule: CompiledRule | undefined): Decision => {
+    // A token OurSong no longer accepts is no identity at all.
+    if (isVibegateError(err, 'oursong_unauthorized'))
+      return deny(401, 'no_identity', rule, [], 'OurSong refused the access token')
+    if (isVibegateError(err)) return deny(503, 'upstream_unavailable', rule, [], err.message)
+    logger.error({ err: String((err as Error)?.stack ?? err) }, 'decision failed unexpectedly')
+    return deny(503, 'upstream_unavailable', rule, [], 'unexpected error')
+  }
+
+  return {
+    async decide(request) {
+      const resolution = resolveRule(options.rules(), request)
+      if (resolution.kind === 'bad_request')
+        return deny(403, 'bad_request', undefined, [], resolution.problem)
+      const rule = resolution.kind === 'rule' ? resolution.rule : undefined
+      const access = resolution.kind === 'rule' ? resolution.rule.access : resolution.access
+      if (access === 'deny') return deny(403, 'no_rule', undefined)
+      if (access === 'public')
+        return { allowed: true, rule, identity: undefined, token: undefined, vibes: [] }
+
+      let identity: Identity | undefined
+      try {
+        identity = await options.identity.identify(request)
+      } catch (err) {
+        return failure(err, rule)
+      }
+      if (!identity) return deny(401, 'no_identity', rule)
+
+      let vibes: VibeHolding[] = []
+      if (access === 'require') {
+        try {
+          const owner = { uuid: identity.user.uuid, accessToken: identity.accessToken }
+          const snapshot = await options.ownership.snapshot(owner, rule!.requirement!)
+          const evaluation = evaluateRequirement(rule!.requirement!, snapshot)
+          if (!evaluation.allowed) return deny(403, 'not_owned', rule, evaluation.missing)
+          vibes = evaluation.satisfiedBy
+        } catch (err) {
+          return failure(err, rule)
+        }
+      }
+      const { token } = await options.tokens.issue({
+        sub: identity.user.uuid,
+        aud: rule?.token.audience ?? DEFAULT_AUDIENCE,
+        ttlSeconds: rule?.token.ttlSeconds ?? DEFAULT_TTL_SECONDS,
+        rule: rule?.id ?? DEFAULT_RULE_ID,
+        vibes: vibes.map((v) => ({
+          id: v.id,
+          owned_amount: v.owned_amount,
+          token_ids: [...v.token_ids],
+        })),
+        wallet: identity.user.wallet,
+        sessionKey: sessionKeyOf(identity),
+      })
+      return { allowed: true, rule, identity, token, vibes }
+    },
+  }
+}
+
+/** Which session a token is reused within: a hash of the session id or Bearer token. */
+function sessionKeyOf(identity: Identity): string {
+  const secret =
+    identity.kind === 'bearer' ? `bearer:${identity.accessToken}` : `session:${identity.session.id}`
+  return createHash('sha256').update(secret).digest('base64url')
+}

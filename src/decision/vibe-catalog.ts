@@ -1,0 +1,75 @@
+import type { OurSongClient } from '../oursong/oursong-client.js'
+import { LruCache } from '../ownership/lru-cache.js'
+import type { Missing } from '../rules/requirement.js'
+import { systemClock, type Clock } from '../util/clock.js'
+
+/** What a denial tells about one thing that would unlock the content (contract 3.1). */
+export type Unlock =
+  | {
+      vibe: string
+      title: string | null
+      cover_image: string | null
+      external_url: string | null
+      token_ids?: (number | string)[]
+      min_amount?: number
+    }
+  | { issuer: string }
+
+/** Options of {@link createVibeCatalog}. */
+export interface VibeCatalogOptions {
+  client: OurSongClient
+  clock?: Clock
+  /** How long a vibe's profile is kept, ms; default 600000. */
+  ttlMs?: number
+  /** Profiles kept; default 1000. */
+  maxEntries?: number
+  /** Deadline of a profile lookup, ms; a denial never waits longer for its decoration. Default 1000. */
+  timeoutMs?: number
+}
+
+/** Describes what would unlock denied content, from cached vibe profiles. */
+export interface VibeCatalog {
+  unlocks(missing: readonly Missing[]): Promise<Unlock[]>
+}
+
+/**
+ * Vibe titles, covers and links for denial pages and bodies, from OurSong's vibe profile,
+ * cached. A profile that cannot be fetched leaves the fields null: the denial stands and
+ * is sent anyway, never delayed beyond `timeoutMs`.
+ */
+export function createVibeCatalog(options: VibeCatalogOptions): VibeCatalog {
+  const clock = options.clock ?? systemClock
+  const ttlMs = options.ttlMs ?? 600_000
+  const timeoutMs = options.timeoutMs ?? 1000
+  const cache = new LruCache<{
+    title: string | null
+    cover_image: string | null
+    external_url: string | null
+  }>(options.maxEntries ?? 1000)
+
+  const profile = async (
+    vibe: string,
+  ): Promise<{ title: string | null; cover_image: string | null; external_url: string | null }> => {
+    const hit = cache.get(vibe)
+    if (hit && hit.expiresAt > clock.now()) return hit.value
+    try {
+      const p = await options.client.vibeProfile(vibe, { signal: AbortSignal.timeout(timeoutMs) })
+      const value = { title: p.name, cover_image: p.cover_image, external_url: p.external_url }
+      cache.set(vibe, value, clock.now() + ttlMs)
+      return value
+    } catch {
+      return { title: null, cover_image: null, external_url: null }
+    }
+  }
+
+  return {
+    unlocks: (missing) =>
+      Promise.all(
+        missing.map(async (m): Promise<Unlock> => {
+          if ('issuer' in m) return { issuer: m.issuer }
+          const { vibe, ...rest } = m
+          return { vibe, ...(await profile(vibe)), ...rest }
+        }),
+      ),
+  }
+}

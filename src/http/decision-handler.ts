@@ -1,0 +1,222 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { DenialReason } from '../decision/decide-access.js'
+import type { Decision, DecisionEngine } from '../decision/decision-engine.js'
+import type { Unlock, VibeCatalog } from '../decision/vibe-catalog.js'
+import { silentLogger, type Logger } from '../util/logger.js'
+import { escapeHtml } from './html-page.js'
+import {
+  decisionEndpointOf,
+  readOriginalRequest,
+  type DecisionEndpoint,
+} from './original-request.js'
+import { isDuplicated, singleCookie, singleHeader } from './request-headers.js'
+import type { CookieSettings } from './session-cookie.js'
+
+/** One decision, for metrics and logs. */
+export interface DecisionEvent {
+  endpoint: DecisionEndpoint
+  status: number
+  reason: DenialReason | undefined
+  rule: string | undefined
+}
+
+/** What the decision endpoints need. */
+export interface DecisionHandlerOptions {
+  engine: DecisionEngine
+  catalog: VibeCatalog
+  /** VIBEGATE_TRUSTED_PROXIES: only these peers may ask. */
+  trustsProxy: (address: string | undefined) => boolean
+  /** VIBEGATE_PUBLIC_URL: where browsers are sent to sign in. */
+  publicUrl: URL
+  cookies: CookieSettings
+  logger?: Logger
+  onDecision?: (event: DecisionEvent) => void
+}
+
+/**
+ * The decision endpoints of contract 3.1 on plain node:http (they serve every request to
+ * protected content, so they skip Express's router). Returns a request handler that answers
+ * `/authz/auth-request` (nginx), `/authz/forward-auth` (Traefik, Caddy) and
+ * `/authz/ext-authz/*` (Envoy), and returns false for any other URL.
+ */
+export function createDecisionHandler(
+  options: DecisionHandlerOptions,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const logger = options.logger ?? silentLogger()
+
+  const respond = async (
+    endpoint: DecisionEndpoint,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> => {
+    res.setHeader('Cache-Control', 'no-store')
+    if (!options.trustsProxy(req.socket.remoteAddress)) {
+      return deny(
+        endpoint,
+        req,
+        res,
+        403,
+        'untrusted_proxy',
+        undefined,
+        `peer ${req.socket.remoteAddress} is not a trusted proxy`,
+      )
+    }
+    const original = readOriginalRequest(endpoint, req)
+    if ('problem' in original)
+      return deny(endpoint, req, res, 403, 'bad_request', undefined, original.problem)
+    if (isDuplicated(req, 'authorization')) {
+      return deny(
+        endpoint,
+        req,
+        res,
+        403,
+        'bad_request',
+        undefined,
+        'Authorization was sent more than once',
+      )
+    }
+    const decision = await options.engine.decide({
+      method: original.method,
+      target: original.target,
+      host: original.host,
+      authorization: singleHeader(req, 'authorization'),
+      sessionCookie: singleCookie(req, options.cookies.session),
+    })
+    if (decision.allowed) return allow(endpoint, res, decision)
+    if (
+      decision.status === 401 &&
+      endpoint === 'forward-auth' &&
+      prefersHtml(singleHeader(req, 'accept'))
+    ) {
+      const returnTo = `${original.proto ?? options.publicUrl.protocol.slice(0, -1)}://${original.host}${original.target}`
+      const login = new URL('/auth/login', options.publicUrl)
+      login.searchParams.set('return_to', returnTo)
+      res.setHeader('Location', login.href)
+      return finish(endpoint, res, 302, decision.reason, decision.rule?.id)
+    }
+    // nginx auth_request knows only 2xx, 401 and 403.
+    const status = decision.status === 503 && endpoint === 'auth-request' ? 403 : decision.status
+    return deny(endpoint, req, res, status, decision.reason, decision, decision.problem)
+  }
+
+  const allow = (
+    endpoint: DecisionEndpoint,
+    res: ServerResponse,
+    decision: Extract<Decision, { allowed: true }>,
+  ): void => {
+    // Set explicitly every time, empty for public access: nothing a client sent can leak through.
+    res.setHeader('Authorization', decision.token ? `Bearer ${decision.token}` : '')
+    res.setHeader('X-Vibegate-User', decision.identity?.user.uuid ?? '')
+    res.setHeader('X-Vibegate-Rule', decision.token ? (decision.rule?.id ?? 'default') : '')
+    finish(endpoint, res, 200, undefined, decision.rule?.id)
+  }
+
+  const deny = async (
+    endpoint: DecisionEndpoint,
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    reason: DenialReason,
+    decision: Extract<Decision, { allowed: false }> | undefined,
+    problem: string | undefined,
+  ): Promise<void> => {
+    res.setHeader('X-Vibegate-Reason', reason)
+    if (
+      problem &&
+      (reason === 'bad_request' ||
+        reason === 'untrusted_proxy' ||
+        reason === 'upstream_unavailable')
+    ) {
+      logger.info({ endpoint, reason, problem }, 'request denied')
+    }
+    if (reason === 'not_owned' && decision?.rule) {
+      const requires = await options.catalog.unlocks(decision.missing)
+      const html = prefersHtml(singleHeader(req, 'accept'))
+      res.setHeader('Content-Type', html ? 'text/html; charset=utf-8' : 'application/json')
+      res.statusCode = status
+      res.end(
+        html
+          ? lockedPage(requires)
+          : JSON.stringify({ error: 'not_owned', rule: decision.rule.id, requires }),
+      )
+      options.onDecision?.({ endpoint, status, reason, rule: decision.rule.id })
+      return
+    }
+    finish(endpoint, res, status, reason, decision?.rule?.id)
+  }
+
+  const finish = (
+    endpoint: DecisionEndpoint,
+    res: ServerResponse,
+    status: number,
+    reason: DenialReason | undefined,
+    rule: string | undefined,
+  ): void => {
+    res.statusCode = status
+    res.end()
+    options.onDecision?.({ endpoint, status, reason, rule })
+  }
+
+  return (req, res) => {
+    const endpoint = decisionEndpointOf(req.url ?? '')
+    if (!endpoint) return false
+    respond(endpoint, req, res).catch((err: unknown) => {
+      logger.error(
+        { endpoint, err: String((err as Error)?.stack ?? err) },
+        'decision endpoint failed',
+      )
+      if (!res.headersSent) {
+        res.statusCode = endpoint === 'auth-request' ? 403 : 503
+        res.setHeader('X-Vibegate-Reason', 'upstream_unavailable')
+      }
+      res.end()
+    })
+    return true
+  }
+}
+
+/** True when the client's Accept ranks text/html above application/json. */
+export function prefersHtml(accept: string | undefined): boolean {
+  if (!accept) return false
+  let html = 0
+  let json = 0
+  for (const range of accept.split(',')) {
+    const [type, ...params] = range.trim().split(';')
+    const q = Number(
+      params
+        .map((p) => p.trim())
+        .find((p) => p.startsWith('q='))
+        ?.slice(2) ?? 1,
+    )
+    const weight = Number.isFinite(q) ? q : 0
+    if (type === 'text/html') html = Math.max(html, weight)
+    if (type === 'application/json') json = Math.max(json, weight)
+  }
+  return html > json
+}
+
+function lockedPage(requires: Unlock[]): string {
+  const items = requires
+    .map((u) => {
+      if ('issuer' in u)
+        return `<li>Any vibe created by <strong>${escapeHtml(u.issuer)}</strong></li>`
+      const name = escapeHtml(u.title ?? u.vibe)
+      const ids = u.token_ids ? ` (token ${escapeHtml(u.token_ids.join(', '))})` : ''
+      const amount = u.min_amount ? ` &times; ${u.min_amount}` : ''
+      const link =
+        u.external_url && /^https?:\/\//i.test(u.external_url)
+          ? ` <a href="${escapeHtml(u.external_url)}">Get it on OurSong</a>`
+          : ''
+      const cover =
+        u.cover_image && /^https?:\/\//i.test(u.cover_image)
+          ? `<img src="${escapeHtml(u.cover_image)}" alt="" width="64" height="64"> `
+          : ''
+      return `<li>${cover}<strong>${name}</strong>${ids}${amount}.${link}</li>`
+    })
+    .join('')
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Locked</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}li{margin:.5rem 0}img{vertical-align:middle;border-radius:6px}a{color:#6b3fd4}</style>
+</head><body><h1>This content is for holders</h1><p>Holding one of these unlocks it:</p><ul>${items}</ul></body></html>
+`
+}
