@@ -23,7 +23,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**', 'bench/**', 'scripts/**', '*.config.js'],
+    files: ['test/**', 'bench/**', 'scripts/**', '*.config.js', 'src/config/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
 )

@@ -2,10 +2,16 @@ import type { CliIo, Command, ExitCode } from './cli-io.js'
 import { UsageError } from './cli-io.js'
 import { keysCommand } from './keys-command.js'
 import { rulesCommand } from './rules-command.js'
+import { serveCommand } from './serve-command.js'
 import { simulatorCommand } from './simulator-command.js'
 
 /** Every command `vibegate` knows, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [keysCommand, rulesCommand, simulatorCommand]
+export const COMMANDS: readonly Command[] = [
+  serveCommand,
+  keysCommand,
+  rulesCommand,
+  simulatorCommand,
+]
 
 function mainUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))

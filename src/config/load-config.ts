@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto'
+import { MIN_SECRET_LENGTH } from '../identity/sealer.js'
+import { parseTrustedProxies } from '../http/trusted-proxies.js'
+import type { LogLevel } from '../util/logger.js'
+
+/** The configuration of `vibegate serve` (contract section 2), validated. */
+export interface GateConfig {
+  port: number
+  host: string
+  publicUrl: URL
+  rulesFile: string
+  /** Undefined: an ephemeral key is generated (and a warning logged). */
+  keysFile: string | undefined
+  sessionSecret: string
+  trustedProxies: string
+  allowedRedirectHosts: string[]
+  redisUrl: string | undefined
+  oursong: { baseUrl: string; apiKey: string; apiSecret: string }
+  logLevel: LogLevel
+  /** Not in the contract: enables `/admin/*` (cache purge). */
+  adminToken: string | undefined
+  /** What the operator should hear about at start-up (ephemeral keys, random secret). */
+  warnings: string[]
+}
+
+/** A configuration that cannot run; `problems` names every variable at fault at once. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+  constructor(readonly problems: readonly string[]) {
+    super(
+      `vibegate: the configuration cannot be used:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    )
+  }
+}
+
+const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']
+
+/**
+ * Reads and checks the environment: the only place in vibegate that reads `process.env`
+ * (it is passed in, so tests give their own). Collects every problem before failing.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv): GateConfig {
+  const problems: string[] = []
+  const warnings: string[] = []
+  const value = (name: string): string | undefined => {
+    const v = env[name]
+    return v === undefined || v.trim() === '' ? undefined : v.trim()
+  }
+
+  const portText = value('PORT') ?? '8080'
+  const port = Number(portText)
+  if (!/^\d+$/.test(portText) || port < 1 || port > 65535)
+    problems.push(`PORT must be a TCP port from 1 to 65535, got "${portText}"`)
+
+  let publicUrl = new URL(`http://localhost:${problems.length === 0 ? portText : '8080'}`)
+  const publicText = value('VIBEGATE_PUBLIC_URL')
+  if (publicText !== undefined) {
+    try {
+      publicUrl = new URL(publicText)
+      if (
+        !/^https?:$/.test(publicUrl.protocol) ||
+        publicUrl.pathname !== '/' ||
+        publicUrl.search ||
+        publicUrl.hash ||
+        publicUrl.username
+      ) {
+        problems.push(
+          `VIBEGATE_PUBLIC_URL must be an origin such as https://gate.example.com (no path, query or credentials), got "${publicText}"`,
+        )
+      }
+    } catch {
+      problems.push(`VIBEGATE_PUBLIC_URL is not a URL: "${publicText}"`)
+    }
+  }
+
+  let sessionSecret = value('VIBEGATE_SESSION_SECRET')
+  if (sessionSecret === undefined) {
+    sessionSecret = randomBytes(32).toString('base64url')
+    warnings.push(
+      'VIBEGATE_SESSION_SECRET is unset: a random one is used, so sessions end at every restart and cannot be shared between replicas',
+    )
+  } else if (sessionSecret.length < MIN_SECRET_LENGTH) {
+    problems.push(
+      `VIBEGATE_SESSION_SECRET must be at least ${MIN_SECRET_LENGTH} characters (generate one with: openssl rand -base64 48)`,
+    )
+  }
+
+  const trustedProxies = value('VIBEGATE_TRUSTED_PROXIES') ?? '127.0.0.1/8,::1/128'
+  try {
+    parseTrustedProxies(trustedProxies)
+  } catch (err) {
+    problems.push(`VIBEGATE_TRUSTED_PROXIES: ${(err as Error).message}`)
+  }
+
+  const allowedRedirectHosts = (value('VIBEGATE_ALLOWED_REDIRECT_HOSTS') ?? publicUrl.host)
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean)
+  for (const host of allowedRedirectHosts) {
+    if (!/^(\*\.)?[a-z0-9.-]+(:\d{1,5})?$/.test(host)) {
+      problems.push(
+        `VIBEGATE_ALLOWED_REDIRECT_HOSTS: "${host}" is not a host such as fans.example.com or *.example.com`,
+      )
+    }
+  }
+
+  const redisUrl = value('REDIS_URL')
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl))
+    problems.push('REDIS_URL must start with redis:// or rediss://')
+  if (redisUrl === undefined)
+    warnings.push(
+      'REDIS_URL is unset: sessions and caches live in this process, so run a single instance',
+    )
+
+  const baseUrl = value('OURSONG_BASE_URL') ?? 'https://www.oursong.com'
+  if (!/^https?:\/\/[^/]+\/?$/.test(baseUrl))
+    problems.push(
+      `OURSONG_BASE_URL must be an origin such as https://www.oursong.com, got "${baseUrl}"`,
+    )
+  const apiKey = value('OURSONG_API_KEY')
+  const apiSecret = value('OURSONG_API_SECRET')
+  if (apiKey === undefined)
+    problems.push('OURSONG_API_KEY is required: the API key OurSong issued to this app')
+  if (apiSecret === undefined)
+    problems.push('OURSONG_API_SECRET is required: the API secret OurSong issued to this app')
+
+  const logLevel = (value('LOG_LEVEL') ?? 'info') as LogLevel
+  if (!LEVELS.includes(logLevel))
+    problems.push(`LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${logLevel}"`)
+
+  const keysFile = value('VIBEGATE_KEYS')
+  if (keysFile === undefined)
+    warnings.push(
+      'VIBEGATE_KEYS is unset: an ephemeral signing key is used; tokens stop verifying at every restart',
+    )
+
+  if (problems.length > 0) throw new ConfigError(problems)
+  return {
+    port,
+    host: value('HOST') ?? '0.0.0.0',
+    publicUrl,
+    rulesFile: value('VIBEGATE_RULES') ?? 'rules/rules.yaml',
+    keysFile,
+    sessionSecret,
+    trustedProxies,
+    allowedRedirectHosts,
+    redisUrl,
+    oursong: { baseUrl: baseUrl.replace(/\/$/, ''), apiKey: apiKey!, apiSecret: apiSecret! },
+    logLevel,
+    adminToken: value('VIBEGATE_ADMIN_TOKEN'),
+    warnings,
+  }
+}
+
+/** {@link loadConfig} of this process's environment. */
+export function loadConfigFromProcess(): GateConfig {
+  return loadConfig(process.env)
+}

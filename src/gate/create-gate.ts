@@ -1,0 +1,217 @@
+import express, { type RequestHandler, type Router } from 'express'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Redis } from 'ioredis'
+import { createDecisionEngine } from '../decision/decision-engine.js'
+import { createVibeCatalog } from '../decision/vibe-catalog.js'
+import { createAdminRouter } from '../http/admin-router.js'
+import { createAuthRouter } from '../http/auth-router.js'
+import { createDecisionHandler } from '../http/decision-handler.js'
+import { createJwksHandler } from '../http/jwks-handler.js'
+import { cookieSettings } from '../http/session-cookie.js'
+import { parseTrustedProxies } from '../http/trusted-proxies.js'
+import { createIdentity } from '../identity/create-identity.js'
+import { createOurSongClient } from '../oursong/oursong-client.js'
+import { createOwnershipChecker } from '../ownership/ownership-checker.js'
+import { createTieredCache } from '../ownership/tiered-cache.js'
+import type { Rules } from '../rules/compiled-rules.js'
+import { parseRules } from '../rules/load-rules.js'
+import type { RequirementInput } from '../rules/rules-schema.js'
+import { watchRules } from '../rules/watch-rules.js'
+import type { KeyValueStore } from '../store/key-value-store.js'
+import { createMemoryStore } from '../store/memory-store.js'
+import { createRedisStore } from '../store/redis-store.js'
+import { ephemeralKeySet } from '../tokens/key-set.js'
+import { createTokenIssuer } from '../tokens/token-issuer.js'
+import { watchKeys } from '../tokens/watch-keys.js'
+import { systemClock, type Clock } from '../util/clock.js'
+import { silentLogger, type Logger } from '../util/logger.js'
+import { createGateMetrics, type GateMetrics } from './gate-metrics.js'
+import { gateMiddleware } from './gate-middleware.js'
+
+/** Options of {@link createGate} (contract section 6). */
+export interface GateOptions {
+  /** A rules file path (watched and hot-reloaded) or the rules file's content as an object. */
+  rules: string | Record<string, unknown>
+  /** The gate's external origin: JWT `iss`, OAuth redirect base, cookie `Secure` under https. */
+  publicUrl: string
+  oursong: { baseUrl: string; apiKey: string; apiSecret: string }
+  /** A `redis://` URL or an ioredis client; unset: in-process stores (one instance only). */
+  redis?: string | Redis
+  /** A private JWK set file from `vibegate keys generate`; unset: an ephemeral key. */
+  keys?: string
+  /** At least 32 characters; protects sessions and the OurSong tokens in them. */
+  sessionSecret: string
+  /** CIDRs whose forwarding headers are believed; default `127.0.0.1/8,::1/128`. */
+  trustedProxies?: string
+  /** Hosts an absolute `return_to` may name; default the public URL's host. */
+  allowedRedirectHosts?: string[]
+  /** Enables `/admin/*`. */
+  adminToken?: string
+  logger?: Logger
+  clock?: Clock
+}
+
+/** A running gate: its middleware, its node:http handler, and `close()`. */
+export interface Gate {
+  /** `/auth/*`, `/.well-known/jwks.json` (and `/admin/*`). */
+  routes(): Router
+  /** Applies the rules file; on allow sets `req.vibegate = { user, rule, token, vibes }`. */
+  protect(): RequestHandler
+  /** An inline requirement for one route, e.g. `gate.require({ vibe: 'nxwyqqow', token_ids: ['1-5'] })`. */
+  require(requirement: RequirementInput): RequestHandler
+  /**
+   * The whole gate as one node:http handler: decision endpoints, JWKS, `/healthz`,
+   * `/readyz`, `/metrics` on the fast path, everything else through `routes()`.
+   */
+  handler: (req: IncomingMessage, res: ServerResponse) => void
+  /** The rules in force. */
+  rules(): Rules
+  metrics: GateMetrics
+  close(): Promise<void>
+}
+
+/** Builds a gate from its options; the rules and keys are loaded before it returns. */
+export async function createGate(options: GateOptions): Promise<Gate> {
+  const logger = options.logger ?? silentLogger()
+  const clock = options.clock ?? systemClock
+  const publicUrl = new URL(options.publicUrl)
+  const metrics = createGateMetrics()
+  const closers: (() => Promise<void>)[] = []
+
+  const rulesSource =
+    typeof options.rules === 'string'
+      ? await watchRules({ file: options.rules, logger, clock, onReload: metrics.rules })
+      : undefined
+  const staticRules = rulesSource
+    ? undefined
+    : parseRules(JSON.stringify(options.rules), '(inline rules)').rules
+  const rules = (): Rules => rulesSource?.current() ?? staticRules!
+  if (rulesSource) {
+    metrics.rules(rulesSource.status())
+    closers.push(() => rulesSource.close())
+  }
+  const keysSource = options.keys ? await watchKeys({ file: options.keys, logger }) : undefined
+  const ephemeral = keysSource ? undefined : await ephemeralKeySet()
+  if (keysSource) closers.push(() => keysSource.close())
+
+  let store: KeyValueStore = createMemoryStore({ clock })
+  let shared: KeyValueStore | undefined
+  if (options.redis !== undefined) {
+    shared = createRedisStore({
+      ...(typeof options.redis === 'string' ? { url: options.redis } : { client: options.redis }),
+      prefix: 'vibegate:',
+    })
+    store = shared
+    closers.push(() => shared!.close())
+  }
+  const client = createOurSongClient({ ...options.oursong, logger, onCall: metrics.upstream })
+  closers.push(() => client.close())
+
+  const identity = createIdentity({
+    client,
+    store,
+    publicUrl,
+    sessionSecret: options.sessionSecret,
+    clock,
+    ...(options.allowedRedirectHosts ? { allowedRedirectHosts: options.allowedRedirectHosts } : {}),
+  })
+  const ownership = createOwnershipChecker({
+    client,
+    cache: createTieredCache({ shared, clock }),
+    clock,
+    logger,
+    onLookup: metrics.lookup,
+  })
+  const tokens = createTokenIssuer({
+    keys: () => keysSource?.current() ?? ephemeral!,
+    issuer: publicUrl.origin,
+    clock,
+  })
+  const engine = createDecisionEngine({
+    rules,
+    identity: identity.identity,
+    ownership,
+    tokens,
+    logger,
+  })
+  const catalog = createVibeCatalog({ client, clock })
+  const cookies = cookieSettings(publicUrl)
+  const proxies = parseTrustedProxies(options.trustedProxies ?? '127.0.0.1/8,::1/128')
+
+  const router = express.Router()
+  router.use(
+    createAuthRouter({
+      ...identity,
+      publicUrl,
+      trustsProxy: (a) => proxies.trusts(a),
+      logger,
+      onLogout: (user) => ownership.purgeUser(user.uuid),
+    }),
+  )
+  router.use(createAdminRouter({ adminToken: options.adminToken, ownership, logger }))
+  const jwks = createJwksHandler(() => keysSource?.current() ?? ephemeral!)
+  router.get('/.well-known/jwks.json', (req, res) => void jwks(req, res))
+
+  const decisions = createDecisionHandler({
+    engine,
+    catalog,
+    trustsProxy: (a) => proxies.trusts(a),
+    publicUrl,
+    cookies,
+    logger,
+    onDecision: metrics.decision,
+  })
+  const app = express()
+  app.disable('x-powered-by')
+  app.use(router)
+
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    if (decisions(req, res) || jwks(req, res)) return
+    if (req.url === '/healthz')
+      return void res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok\n')
+    if (req.url === '/readyz') {
+      void (async () => {
+        const ready = (shared ? await shared.ping() : true) && rules().rules !== undefined
+        res
+          .writeHead(ready ? 200 : 503, { 'Content-Type': 'text/plain' })
+          .end(ready ? 'ready\n' : 'not ready\n')
+      })()
+      return
+    }
+    if (req.url === '/metrics') {
+      void metrics.registry.metrics().then((text) => {
+        res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text)
+      })
+      return
+    }
+    app(req, res)
+  }
+
+  return {
+    routes: () => router,
+    protect: () => gateMiddleware({ engine, catalog, cookies, publicUrl }),
+    require(requirement) {
+      const inline = parseRules(
+        JSON.stringify({
+          version: 1,
+          rules: [{ id: 'inline', match: { paths: ['/**'] }, require: requirement }],
+        }),
+        '(gate.require)',
+      ).rules
+      const inlineEngine = createDecisionEngine({
+        rules: () => inline,
+        identity: identity.identity,
+        ownership,
+        tokens,
+        logger,
+      })
+      return gateMiddleware({ engine: inlineEngine, catalog, cookies, publicUrl })
+    },
+    handler,
+    rules,
+    metrics,
+    async close() {
+      for (const close of closers.reverse()) await close()
+    },
+  }
+}

@@ -1,0 +1,85 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import type { DecisionEngine } from '../decision/decision-engine.js'
+import type { VibeCatalog } from '../decision/vibe-catalog.js'
+import type { SessionUser } from '../identity/session-store.js'
+import type { VibeHolding } from '../rules/requirement.js'
+import { messagePage } from '../http/html-page.js'
+import { isDuplicated, singleCookie, singleHeader } from '../http/request-headers.js'
+import type { CookieSettings } from '../http/session-cookie.js'
+
+/** What `gate.protect()` and `gate.require()` put on an allowed request. */
+export interface GateRequestContext {
+  /** Undefined for public access. */
+  user: SessionUser | undefined
+  /** The rule id; undefined when the file's default allowed. */
+  rule: string | undefined
+  /** The signed JWT, to pass on to content servers; undefined for public access. */
+  token: string | undefined
+  vibes: VibeHolding[]
+}
+
+/**
+ * Express middleware that decides each request with the same engine as the decision
+ * endpoints, from the request's own method, raw target (`req.originalUrl`, before Express
+ * decodes anything) and Host. Allowed: `req.vibegate` is set and the next handler runs.
+ * Otherwise 401 (browsers get a sign-in link), 403 with what would unlock it, or 503.
+ */
+export function gateMiddleware(deps: {
+  engine: DecisionEngine
+  catalog: VibeCatalog
+  cookies: CookieSettings
+  publicUrl: URL
+}): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    void (async () => {
+      if (isDuplicated(req, 'authorization')) {
+        res.setHeader('X-Vibegate-Reason', 'bad_request')
+        res
+          .status(403)
+          .json({ error: 'bad_request', message: 'Authorization was sent more than once.' })
+        return
+      }
+      const decision = await deps.engine.decide({
+        method: req.method,
+        target: req.originalUrl,
+        host: singleHeader(req, 'host'),
+        authorization: singleHeader(req, 'authorization'),
+        sessionCookie: singleCookie(req, deps.cookies.session),
+      })
+      if (decision.allowed) {
+        const context: GateRequestContext = {
+          user: decision.identity?.user,
+          rule: decision.rule?.id,
+          token: decision.token,
+          vibes: decision.vibes,
+        }
+        ;(req as Request & { vibegate: GateRequestContext }).vibegate = context
+        next()
+        return
+      }
+      res.setHeader('X-Vibegate-Reason', decision.reason)
+      res.setHeader('Cache-Control', 'no-store')
+      const html = req.accepts(['json', 'html']) === 'html'
+      if (decision.status === 401) {
+        const login = new URL('/auth/login', deps.publicUrl)
+        login.searchParams.set('return_to', req.originalUrl)
+        res.status(401)
+        if (html)
+          res.type('html').send(
+            messagePage('Sign in to continue', 'This page is for OurSong members.', {
+              href: login.href,
+              text: 'Sign in with OurSong',
+            }),
+          )
+        else res.json({ error: 'no_identity', message: 'Sign in first.', login: login.href })
+        return
+      }
+      if (decision.reason === 'not_owned' && decision.rule) {
+        const requires = await deps.catalog.unlocks(decision.missing)
+        res.status(403).json({ error: 'not_owned', rule: decision.rule.id, requires })
+        return
+      }
+      res.status(decision.status).json({ error: decision.reason, message: 'Access denied.' })
+    })().catch(next)
+  }
+}

@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startTestSimulator, type SimulatorHarness } from '../helpers/simulator-harness.js'
+import { TEST_API_KEY, TEST_API_SECRET, TOKENS } from '../helpers/test-fixture.js'
+
+const CLI = new URL('../../dist/cli.js', import.meta.url).pathname
+let sim: SimulatorHarness
+let dir: string
+
+beforeAll(async () => {
+  sim = await startTestSimulator()
+  dir = await mkdtemp(join(tmpdir(), 'vibegate-serve-'))
+  await writeFile(
+    join(dir, 'rules.yaml'),
+    'version: 1\nrules:\n  - { id: yellow, match: { paths: ["/videos/**"] }, require: { vibe: nxwyqqow } }\n',
+  )
+})
+afterAll(async () => {
+  await sim.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+function serve(env: Record<string, string>): {
+  child: ChildProcess
+  output: () => string
+  exited: Promise<number | null>
+} {
+  const child = spawn(process.execPath, [CLI, 'serve'], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()))
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()))
+  return { child, output: () => out, exited: new Promise((resolve) => child.once('exit', resolve)) }
+}
+
+describe('vibegate serve', () => {
+  test('serves decisions, health, readiness and metrics, and drains on SIGTERM', async () => {
+    const port = await freePort()
+    const gate = serve({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      VIBEGATE_RULES: join(dir, 'rules.yaml'),
+      VIBEGATE_SESSION_SECRET: 's'.repeat(40),
+      OURSONG_BASE_URL: sim.url,
+      OURSONG_API_KEY: TEST_API_KEY,
+      OURSONG_API_SECRET: TEST_API_SECRET,
+    })
+    try {
+      const base = `http://127.0.0.1:${port}`
+      for (let i = 0; i < 100 && !gate.output().includes('vibegate listening'); i++)
+        await new Promise((r) => setTimeout(r, 50))
+      expect(gate.output()).toContain('vibegate listening')
+      expect(gate.output()).toContain('VIBEGATE_KEYS is unset')
+      expect((await fetch(`${base}/healthz`)).status).toBe(200)
+      expect((await fetch(`${base}/readyz`)).status).toBe(200)
+      const decision = await fetch(`${base}/authz/auth-request`, {
+        headers: {
+          'X-Original-Method': 'GET',
+          'X-Original-URI': '/videos/yellow/1.ts',
+          Authorization: `Bearer ${TOKENS.alice}`,
+        },
+      })
+      expect(decision.status).toBe(200)
+      expect(decision.headers.get('x-vibegate-rule')).toBe('yellow')
+      const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as {
+        keys: unknown[]
+      }
+      expect(jwks.keys).toHaveLength(1)
+      const metrics = await (await fetch(`${base}/metrics`)).text()
+      expect(metrics).toMatch(
+        /vibegate_decisions_total\{endpoint="auth-request",status="200",reason=""\} 1/,
+      )
+      expect(metrics).toMatch(/vibegate_ownership_lookups_total\{source="upstream"\} 1/)
+      expect(metrics).toContain('vibegate_oursong_request_duration_seconds_bucket')
+      expect(metrics).toMatch(/vibegate_rules 1/)
+      expect(gate.output()).not.toContain(TOKENS.alice)
+      expect(gate.output()).not.toContain(TEST_API_SECRET)
+    } finally {
+      gate.child.kill('SIGTERM')
+    }
+    expect(await gate.exited).toBe(0)
+  })
+
+  test('a bad configuration exits 1 naming every problem', async () => {
+    const gate = serve({
+      PORT: 'eighty',
+      VIBEGATE_SESSION_SECRET: 'short',
+      OURSONG_BASE_URL: 'ftp://x',
+    })
+    expect(await gate.exited).toBe(1)
+    const output = gate.output()
+    for (const name of [
+      'PORT',
+      'VIBEGATE_SESSION_SECRET',
+      'OURSONG_BASE_URL',
+      'OURSONG_API_KEY',
+      'OURSONG_API_SECRET',
+    ]) {
+      expect(output).toContain(name)
+    }
+  })
+
+  test('a broken rules file exits 1 with FILE:LINE:COL problems', async () => {
+    await writeFile(
+      join(dir, 'broken.yaml'),
+      'version: 1\nrules:\n  - { id: a, match: { paths: [x] }, access: public }\n',
+    )
+    const gate = serve({
+      PORT: String(await freePort()),
+      VIBEGATE_RULES: join(dir, 'broken.yaml'),
+      OURSONG_API_KEY: 'k',
+      OURSONG_API_SECRET: 's',
+    })
+    expect(await gate.exited).toBe(1)
+    expect(gate.output()).toMatch(/broken\.yaml:3:\d+: rules\[0\]\.match\.paths\[0\]/)
+  })
+})

@@ -1,0 +1,77 @@
+import { describe, expect, test } from '@jest/globals'
+import { ConfigError, loadConfig } from '../../src/config/load-config.js'
+
+const minimal = { OURSONG_API_KEY: 'k', OURSONG_API_SECRET: 's' }
+
+describe('loadConfig', () => {
+  test('applies the contract’s defaults', () => {
+    const config = loadConfig(minimal)
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      rulesFile: 'rules/rules.yaml',
+      keysFile: undefined,
+      trustedProxies: '127.0.0.1/8,::1/128',
+      allowedRedirectHosts: ['localhost:8080'],
+      redisUrl: undefined,
+      oursong: { baseUrl: 'https://www.oursong.com', apiKey: 'k', apiSecret: 's' },
+      logLevel: 'info',
+    })
+    expect(config.publicUrl.href).toBe('http://localhost:8080/')
+    expect(config.sessionSecret.length).toBeGreaterThanOrEqual(32)
+    expect(config.warnings.join('\n')).toMatch(
+      /VIBEGATE_SESSION_SECRET is unset[\s\S]*REDIS_URL is unset[\s\S]*VIBEGATE_KEYS is unset/,
+    )
+  })
+
+  test('the public URL follows PORT by default, and sets the redirect allowlist', () => {
+    expect(loadConfig({ ...minimal, PORT: '9000' }).publicUrl.href).toBe('http://localhost:9000/')
+    const config = loadConfig({ ...minimal, VIBEGATE_PUBLIC_URL: 'https://gate.example.com' })
+    expect(config.allowedRedirectHosts).toEqual(['gate.example.com'])
+  })
+
+  test('every problem is reported at once, naming the variable', () => {
+    let error: unknown
+    try {
+      loadConfig({
+        PORT: '70000',
+        VIBEGATE_PUBLIC_URL: 'https://gate.example.com/base',
+        VIBEGATE_SESSION_SECRET: 'too-short',
+        VIBEGATE_TRUSTED_PROXIES: '10.0.0.0/99,nonsense',
+        VIBEGATE_ALLOWED_REDIRECT_HOSTS: 'ok.example.com,https://bad',
+        REDIS_URL: 'http://redis',
+        OURSONG_BASE_URL: 'www.oursong.com',
+        LOG_LEVEL: 'loud',
+      })
+    } catch (err) {
+      error = err
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    const problems = (error as ConfigError).problems.join('\n')
+    for (const name of [
+      'PORT',
+      'VIBEGATE_PUBLIC_URL',
+      'VIBEGATE_SESSION_SECRET',
+      'VIBEGATE_TRUSTED_PROXIES',
+      'VIBEGATE_ALLOWED_REDIRECT_HOSTS',
+      'REDIS_URL',
+      'OURSONG_BASE_URL',
+      'OURSONG_API_KEY',
+      'OURSONG_API_SECRET',
+      'LOG_LEVEL',
+    ]) {
+      expect(problems).toContain(name)
+    }
+    expect((error as ConfigError).problems).toHaveLength(10)
+  })
+
+  test('secrets never appear in problems', () => {
+    let error: ConfigError | undefined
+    try {
+      loadConfig({ VIBEGATE_SESSION_SECRET: 'short-secret-value' })
+    } catch (err) {
+      error = err as ConfigError
+    }
+    expect(error!.message).not.toContain('short-secret-value')
+  })
+})
