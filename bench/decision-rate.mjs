@@ -14,7 +14,9 @@ const DURATION = Number(process.env.BENCH_SECONDS ?? 5)
 const CONNECTIONS = 50
 
 const listen = (server) =>
-  new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${server.address().port}`)))
+  new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${server.address().port}`)),
+  )
 
 const sim = await startSimulator({ fixture: await loadFixture(root('fixtures/demo.yaml')) })
 const gate = await createGate({
@@ -48,23 +50,42 @@ const run = (url, path, requestHeaders) =>
     const args = [AUTOCANNON, '-j', '-c', String(CONNECTIONS), '-d', String(DURATION)]
     for (const [name, value] of Object.entries(requestHeaders)) args.push('-H', `${name}=${value}`)
     args.push(`${url}${path}`)
-    execFile(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout))))
+    execFile(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout) =>
+      err ? reject(err) : resolve(JSON.parse(stdout)),
+    )
   })
 
 const callsBefore = await (await fetch(`${sim.url}/__sim/calls`)).json()
 const bare = await run(bareUrl, '/', {})
 const decided = await run(gateUrl, '/authz/auth-request', headers)
 const callsAfter = await (await fetch(`${sim.url}/__sim/calls`)).json()
-const metrics = await gate.metrics.registry.getSingleMetricAsString('vibegate_ownership_lookups_total')
+const metrics = await gate.metrics.registry.getSingleMetricAsString(
+  'vibegate_ownership_lookups_total',
+)
 
-const upstreamCalls = Object.values(callsAfter).reduce((a, b) => a + b, 0) - Object.values(callsBefore).reduce((a, b) => a + b, 0)
+const upstreamCalls =
+  Object.values(callsAfter).reduce((a, b) => a + b, 0) -
+  Object.values(callsBefore).reduce((a, b) => a + b, 0)
 const non2xx = decided.non2xx + decided.errors
-console.log(`node ${process.version}; ${CONNECTIONS} connections, ${DURATION} s each, autocannon in a separate process on the same machine`)
-console.log(`bare node:http handler      ${bare.requests.average.toFixed(0).padStart(7)} req/s   p99 ${bare.latency.p99} ms`)
-console.log(`warm /authz/auth-request    ${decided.requests.average.toFixed(0).padStart(7)} req/s   p99 ${decided.latency.p99} ms`)
-console.log(`ratio                       ${((decided.requests.average / bare.requests.average) * 100).toFixed(1)}% of bare node:http`)
+console.log(
+  `node ${process.version}; ${CONNECTIONS} connections, ${DURATION} s each, autocannon in a separate process on the same machine`,
+)
+console.log(
+  `bare node:http handler      ${bare.requests.average.toFixed(0).padStart(7)} req/s   p99 ${bare.latency.p99} ms`,
+)
+console.log(
+  `warm /authz/auth-request    ${decided.requests.average.toFixed(0).padStart(7)} req/s   p99 ${decided.latency.p99} ms`,
+)
+console.log(
+  `ratio                       ${((decided.requests.average / bare.requests.average) * 100).toFixed(1)}% of bare node:http`,
+)
 console.log(`during the gate run: ${upstreamCalls} OurSong calls, ${non2xx} non-2xx answers`)
-console.log(metrics.split('\n').filter((l) => l.startsWith('vibegate_ownership_lookups_total{')).join('\n'))
+console.log(
+  metrics
+    .split('\n')
+    .filter((l) => l.startsWith('vibegate_ownership_lookups_total{'))
+    .join('\n'),
+)
 
 for (const server of [gateServer, bareServer]) {
   server.closeAllConnections()
