@@ -110,6 +110,7 @@ export async function createGate(options: GateOptions): Promise<Gate> {
   const identity = createIdentity({
     client,
     store,
+    ...(shared ? {} : { sessionStore: createMemoryStore({ clock }) }),
     publicUrl,
     sessionSecret: options.sessionSecret,
     clock,

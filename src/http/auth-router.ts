@@ -58,7 +58,8 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
   const router = express.Router()
   const cookies = cookieSettings(deps.publicUrl)
   const limits = deps.rateLimits ?? DEFAULT_AUTH_RATE_LIMITS
-  const ip = (req: Request): string => clientAddress(req, deps.trustsProxy)
+  // An IPv6 client controls a whole /64: count it as one.
+  const ip = (req: Request): string => rateSubject(clientAddress(req, deps.trustsProxy))
   const startSession = (res: Response, session: Session): void => {
     res.append(
       'Set-Cookie',
@@ -100,7 +101,8 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
     await deps.rateLimiter.hit('challenge-ip', ip(req), limits.challengePerIp)
     await deps.rateLimiter.hit(
       'challenge-address',
-      address.toLowerCase(),
+      // Per wallet *and* client: nobody can lock a wallet out by asking for it from elsewhere.
+      `${ip(req)} ${address.toLowerCase()}`,
       limits.challengePerAddress,
     )
     res.json(await deps.wallet.challenge(address))
@@ -120,7 +122,7 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
       if (claimed)
         await deps.rateLimiter.hit(
           'wallet-login-address',
-          claimed.toLowerCase(),
+          `${ip(req)} ${claimed.toLowerCase()}`,
           limits.walletLoginPerAddress,
         )
       const session = await deps.wallet.login(body.message, body.signature)
@@ -193,4 +195,19 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
   }
 
   return router
+}
+
+/** The rate-limit subject of a client address: IPv6 addresses by their /64. */
+export function rateSubject(address: string): string {
+  if (!address.includes(':') || /^::ffff:\d/i.test(address)) return address
+  const [head = '', tail = ''] = address.split('::')
+  const left = head ? head.split(':') : []
+  const right = tail ? tail.split(':') : []
+  const groups = address.includes('::')
+    ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
+    : left
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`
 }

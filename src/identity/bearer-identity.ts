@@ -1,4 +1,6 @@
+import { VibegateError } from '../errors/vibegate-error.js'
 import { isOurSongError } from '../oursong/oursong-error.js'
+import { systemClock, type Clock } from '../util/clock.js'
 import type { OurSongClient } from '../oursong/oursong-client.js'
 import type { KeyValueStore } from '../store/key-value-store.js'
 import { storeKey } from '../store/store-key.js'
@@ -14,6 +16,13 @@ export interface BearerIdentityOptions {
   validTtlMs?: number
   /** How long an invalid token is remembered as invalid, ms; default 10000. */
   invalidTtlMs?: number
+  /**
+   * Most tokens looked up at OurSong per second, for all clients together; default 50. Each
+   * unknown token costs an upstream call, so a flood of random tokens must not spend the
+   * app's OurSong quota (and trip the breaker for everyone). Over it: `rate_limited`.
+   */
+  maxLookupsPerSecond?: number
+  clock?: Clock
 }
 
 /** Resolves OurSong access tokens presented as `Authorization: Bearer` to their users. */
@@ -30,19 +39,32 @@ const INVALID = '-'
 /**
  * Bearer tokens are looked up with OurSong auth-user and cached under a SHA-256 of the
  * token: valid ones briefly (a revoked token works at most `validTtlMs` longer), invalid
- * ones more briefly still, so a flood of bad tokens does not become a flood upstream.
+ * ones more briefly still, and new tokens are looked up at most `maxLookupsPerSecond`,
+ * so a flood of bad tokens does not become a flood upstream.
  * No session is created.
  */
 export function createBearerIdentity(options: BearerIdentityOptions): BearerIdentity {
   const validTtlMs = options.validTtlMs ?? 60_000
   const invalidTtlMs = options.invalidTtlMs ?? 10_000
+  const maxLookups = options.maxLookupsPerSecond ?? 50
+  const clock = options.clock ?? systemClock
   const { cache, client } = options
+  let window = { second: -1, count: 0 }
   return {
     async resolve(accessToken) {
+      // OurSong tokens are opaque but not tiny, and a header is bounded anyway.
+      if (accessToken.length < 8 || accessToken.length > 4096) return undefined
       const key = storeKey('bearer', accessToken)
       const cached = await cache.get(key)
       if (cached === INVALID) return undefined
       if (cached !== undefined) return JSON.parse(cached) as SessionUser
+      const second = Math.floor(clock.now() / 1000)
+      if (second !== window.second) window = { second, count: 0 }
+      if (++window.count > maxLookups) {
+        throw new VibegateError('rate_limited', {
+          detail: `more than ${maxLookups} new Bearer tokens in a second`,
+        })
+      }
       try {
         const user = sessionUserOf(await client.authUser(accessToken))
         await cache.set(key, JSON.stringify(user), validTtlMs)

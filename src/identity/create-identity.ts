@@ -12,8 +12,13 @@ import { createWalletSignIn, type WalletSignIn } from './wallet-sign-in.js'
 /** Options of {@link createIdentity}. */
 export interface IdentityOptions {
   client: OurSongClient
-  /** Sessions, OAuth states, nonces, rate limits and the bearer cache live here. */
+  /** OAuth states, nonces, rate limits and the bearer cache live here (and sessions, unless `sessionStore`). */
   store: KeyValueStore
+  /**
+   * Where sessions live, when not in `store`. In process, give sessions a store of their own,
+   * so a flood of anonymous writes (sign-in starts, bad tokens) cannot evict them.
+   */
+  sessionStore?: KeyValueStore
   /** VIBEGATE_PUBLIC_URL. */
   publicUrl: URL
   /** VIBEGATE_SESSION_SECRET, at least 32 characters. */
@@ -45,7 +50,7 @@ export function createIdentity(options: IdentityOptions): IdentityServices {
   const clock = options.clock ?? systemClock
   const absoluteTtlMs = options.sessionAbsoluteTtlMs ?? 7 * 86_400_000
   const sessions = createSessionStore({
-    store: options.store,
+    store: options.sessionStore ?? options.store,
     sealer: createSealer(options.sessionSecret, 'session'),
     clock,
     idleTtlMs: options.sessionIdleTtlMs ?? 12 * 3_600_000,

@@ -37,7 +37,9 @@ export function safeReturnTo(value: unknown, policy: ReturnToPolicy): string {
     } catch {
       return '/'
     }
-    return url.origin === policy.publicUrl.origin ? `${url.pathname}${url.search}${url.hash}` : '/'
+    // Normalising can bring back `//` (`/..//evil.com` -> `//evil.com`): check the result.
+    if (url.origin !== policy.publicUrl.origin || url.pathname.startsWith('//')) return '/'
+    return `${url.pathname}${url.search}${url.hash}`
   }
   if (!/^https?:\/\/[^/]/i.test(value)) return '/'
   let url: URL

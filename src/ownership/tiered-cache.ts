@@ -52,6 +52,9 @@ export type Scope = { kind: 'user' | 'vibe'; id: string }
 
 // Generations outlive every entry they guard.
 const GENERATION_TTL_MS = 30 * 86_400_000
+// In process, how long a purge is remembered: longer than any entry's TTL (the longest, the
+// issuer lists, is 5 minutes by default).
+const GENERATION_MEMORY_MS = 3_600_000
 
 /** Creates a {@link TieredCache}. */
 export function createTieredCache(options: TieredCacheOptions = {}): TieredCache {
@@ -60,13 +63,13 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
   // With a shared tier, generations live there and replicas keep short-lived copies;
   // without one, this map is the truth (it grows only with purges, so it is not evicted).
   const generations = new LruCache<number>(options.maxLocalEntries ?? 10_000)
-  const ownGenerations = new Map<string, number>()
+  const ownGenerations = new Map<string, { value: number; at: number }>()
   const generationTtlMs = options.generationTtlMs ?? 1000
   const { shared } = options
 
   const generation = async (scope: Scope): Promise<number> => {
     const key = storeKey('generation', scope.kind, scope.id)
-    if (!shared) return ownGenerations.get(key) ?? 0
+    if (!shared) return ownGenerations.get(key)?.value ?? 0
     const known = generations.get(key)
     if (known && known.expiresAt > clock.now()) return known.value
     const value = Number((await shared.get(key)) ?? 0)
@@ -116,7 +119,16 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
         const value = await shared.increment(key, GENERATION_TTL_MS)
         generations.set(key, value, clock.now() + generationTtlMs)
       } else {
-        ownGenerations.set(key, (ownGenerations.get(key) ?? 0) + 1)
+        const now = clock.now()
+        const next = (ownGenerations.get(key)?.value ?? 0) + 1
+        ownGenerations.delete(key)
+        ownGenerations.set(key, { value: next, at: now })
+        // A generation only matters while entries cached under the previous one may live;
+        // past the longest TTL it can go (oldest first: the map is in insertion order).
+        for (const [k, g] of ownGenerations) {
+          if (now - g.at < GENERATION_MEMORY_MS) break
+          ownGenerations.delete(k)
+        }
       }
     },
   }

@@ -5,10 +5,7 @@ import type { KeyValueStore } from './key-value-store.js'
 export interface MemoryStoreOptions {
   /** Time source for expiry; default the system clock. */
   clock?: Clock
-  /**
-   * Most entries kept; at the limit, expired entries are swept and then the oldest
-   * inserted ones dropped. Default 100000.
-   */
+  /** Most entries kept; at the limit, the oldest inserted entry is dropped. Default 100000. */
   maxEntries?: number
 }
 
@@ -36,13 +33,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): KeyValueSto
     entries.set(key, { value, expiresAt: clock.now() + ttlMs })
   }
   const evict = (): void => {
-    const now = clock.now()
-    for (const [key, entry] of entries) if (entry.expiresAt <= now) entries.delete(key)
-    // Maps iterate in insertion order: the first keys are the oldest.
-    for (const key of entries.keys()) {
-      if (entries.size < maxEntries) break
-      entries.delete(key)
-    }
+    // O(1) per write: Maps iterate in insertion order, so the first key is the oldest. An
+    // expired oldest entry goes first; otherwise the oldest live one (a full scan here would
+    // let a flood of writes block the event loop).
+    const oldest = entries.keys().next()
+    if (!oldest.done) entries.delete(oldest.value)
   }
 
   return {

@@ -57,6 +57,10 @@ describe('safeReturnTo refuses hostile targets, falling back to /', () => {
     ['too long', `/${'a'.repeat(3000)}`],
     ['unknown host', 'https://evil.com/'],
     ['IP literal', 'http://127.0.0.1/'],
+    ['dot then double slash', '/.//evil.com'],
+    ['dot-dot then double slash', '/..//evil.com'],
+    ['segment, dot-dot, double slash', '/a/..//evil.com'],
+    ['encoded dot-dot, double slash', '/%2e%2e//evil.com'],
   ])('%s: %j', (_name, input) => {
     expect(safeReturnTo(input, policy)).toBe('/')
   })
