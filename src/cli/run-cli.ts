@@ -1,6 +1,7 @@
 import type { CliIo, Command, ExitCode } from './cli-io.js'
 import { UsageError } from './cli-io.js'
 import { keysCommand } from './keys-command.js'
+import { demoCommand } from './demo-command.js'
 import { rulesCommand } from './rules-command.js'
 import { serveCommand } from './serve-command.js'
 import { simulatorCommand } from './simulator-command.js'
@@ -8,6 +9,7 @@ import { simulatorCommand } from './simulator-command.js'
 /** Every command `vibegate` knows, in the order `--help` lists them. */
 export const COMMANDS: readonly Command[] = [
   serveCommand,
+  demoCommand,
   keysCommand,
   rulesCommand,
   simulatorCommand,

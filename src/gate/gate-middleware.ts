@@ -3,7 +3,7 @@ import type { DecisionEngine } from '../decision/decision-engine.js'
 import type { VibeCatalog } from '../decision/vibe-catalog.js'
 import type { SessionUser } from '../identity/session-store.js'
 import type { VibeHolding } from '../rules/requirement.js'
-import { messagePage } from '../http/html-page.js'
+import { lockedPage, messagePage } from '../http/html-page.js'
 import { isDuplicated, singleCookie, singleHeader } from '../http/request-headers.js'
 import type { CookieSettings } from '../http/session-cookie.js'
 
@@ -76,7 +76,9 @@ export function gateMiddleware(deps: {
       }
       if (decision.reason === 'not_owned' && decision.rule) {
         const requires = await deps.catalog.unlocks(decision.missing)
-        res.status(403).json({ error: 'not_owned', rule: decision.rule.id, requires })
+        res.status(403)
+        if (html) res.type('html').send(lockedPage(requires))
+        else res.json({ error: 'not_owned', rule: decision.rule.id, requires })
         return
       }
       res.status(decision.status).json({ error: decision.reason, message: 'Access denied.' })

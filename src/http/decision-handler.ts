@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { DenialReason } from '../decision/decide-access.js'
 import type { Decision, DecisionEngine } from '../decision/decision-engine.js'
-import type { Unlock, VibeCatalog } from '../decision/vibe-catalog.js'
+import type { VibeCatalog } from '../decision/vibe-catalog.js'
 import { silentLogger, type Logger } from '../util/logger.js'
-import { escapeHtml } from './html-page.js'
+import { lockedPage } from './html-page.js'
 import {
   decisionEndpointOf,
   readOriginalRequest,
@@ -193,30 +193,4 @@ export function prefersHtml(accept: string | undefined): boolean {
     if (type === 'application/json') json = Math.max(json, weight)
   }
   return html > json
-}
-
-function lockedPage(requires: Unlock[]): string {
-  const items = requires
-    .map((u) => {
-      if ('issuer' in u)
-        return `<li>Any vibe created by <strong>${escapeHtml(u.issuer)}</strong></li>`
-      const name = escapeHtml(u.title ?? u.vibe)
-      const ids = u.token_ids ? ` (token ${escapeHtml(u.token_ids.join(', '))})` : ''
-      const amount = u.min_amount ? ` &times; ${u.min_amount}` : ''
-      const link =
-        u.external_url && /^https?:\/\//i.test(u.external_url)
-          ? ` <a href="${escapeHtml(u.external_url)}">Get it on OurSong</a>`
-          : ''
-      const cover =
-        u.cover_image && /^https?:\/\//i.test(u.cover_image)
-          ? `<img src="${escapeHtml(u.cover_image)}" alt="" width="64" height="64"> `
-          : ''
-      return `<li>${cover}<strong>${name}</strong>${ids}${amount}.${link}</li>`
-    })
-    .join('')
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Locked</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}li{margin:.5rem 0}img{vertical-align:middle;border-radius:6px}a{color:#6b3fd4}</style>
-</head><body><h1>This content is for holders</h1><p>Holding one of these unlocks it:</p><ul>${items}</ul></body></html>
-`
 }

@@ -1,0 +1,117 @@
+import express from 'express'
+import { randomBytes } from 'node:crypto'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { computeAddress, Wallet } from 'ethers'
+import { createGate } from '../gate/create-gate.js'
+import type { GateRequestContext } from '../gate/gate-middleware.js'
+import { loadFixture } from '../simulator/fixture.js'
+import { startSimulator } from '../simulator/start-simulator.js'
+import { silentLogger, type Logger } from '../util/logger.js'
+import { contentPage, DEMO_ITEMS, landingPage } from './demo-pages.js'
+
+const packaged = (path: string): string => fileURLToPath(new URL(`../../${path}`, import.meta.url))
+
+/** A running demo: its URL, the sign-in accounts, and `close()`. */
+export interface RunningDemo {
+  url: string
+  simulatorUrl: string
+  accounts: { id: string; password: string; address: string | undefined }[]
+  close(): Promise<void>
+}
+
+/**
+ * `vibegate demo`: the OurSong simulator with the bundled fixture, a gate with
+ * `rules/demo.yaml`, and a small fan-club site behind it (Express with `gate.routes()` and
+ * `gate.protect()`), on `http://localhost:PORT`. In-process stores, an ephemeral key.
+ */
+export async function startDemo(
+  options: { port?: number; host?: string; logger?: Logger } = {},
+): Promise<RunningDemo> {
+  const port = options.port ?? 8080
+  const host = options.host ?? '127.0.0.1'
+  const logger = options.logger ?? silentLogger()
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, resolve)
+  })
+  const actualPort = (server.address() as AddressInfo).port
+  const url = `http://localhost:${actualPort}`
+
+  const fixture = await loadFixture(packaged('fixtures/demo.yaml'))
+  // The demo app's redirect URI follows the port the demo really got.
+  const app0 = fixture.apps[0]!
+  const redirects = [`${url}/auth/callback`, `http://127.0.0.1:${actualPort}/auth/callback`]
+  const apps = [
+    { ...app0, redirect_uris: [...new Set([...app0.redirect_uris, ...redirects])] },
+    ...fixture.apps.slice(1),
+  ]
+  const sim = await startSimulator({ fixture: { ...fixture, apps }, port: 0, host: '127.0.0.1' })
+  const gate = await createGate({
+    rules: packaged('rules/demo.yaml'),
+    publicUrl: url,
+    oursong: { baseUrl: sim.url, apiKey: app0.api_key, apiSecret: app0.api_secret },
+    sessionSecret: randomBytes(32).toString('base64url'),
+    logger,
+  })
+
+  const fans = fixture.users.filter(
+    (u) => u.wallet_private_key && ['alice', 'bob', 'carol', 'dave'].includes(u.id),
+  )
+  const wallets = new Map(fans.map((u) => [u.id, new Wallet(u.wallet_private_key!)]))
+  const site = express()
+  site.set('case sensitive routing', true)
+  site.set('strict routing', true)
+  site.disable('x-powered-by')
+  site.use(gate.routes())
+  // Demo only: signs a sign-in message with a fan's published demo key, for browsers
+  // without a wallet, so the wallet flow stays visible.
+  site.post('/demo/sign', express.json({ limit: '8kb' }), async (req, res) => {
+    const { account, message } = (req.body ?? {}) as { account?: unknown; message?: unknown }
+    const wallet = typeof account === 'string' ? wallets.get(account) : undefined
+    if (!wallet || typeof message !== 'string')
+      return void res.status(400).json({ error: 'bad_request', message: 'unknown demo account' })
+    res.json({ signature: await wallet.signMessage(message) })
+  })
+  site.get('/favicon.ico', (_req, res) => void res.status(204).end())
+  site.use(gate.protect())
+  site.get('/', (_req, res) => {
+    res
+      .type('html')
+      .send(
+        landingPage(
+          fans.map((u) => ({ id: u.id, address: computeAddress(u.wallet_private_key!) })),
+        ),
+      )
+  })
+  for (const item of DEMO_ITEMS) {
+    site.get(item.path, (req, res) => {
+      const { token } = (req as unknown as { vibegate: GateRequestContext }).vibegate
+      const claims = token
+        ? JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'))
+        : {}
+      res.type('html').send(contentPage(item, claims))
+    })
+  }
+  server.on('request', site)
+
+  return {
+    url,
+    simulatorUrl: sim.url,
+    accounts: fixture.users
+      .filter((u) => ['alice', 'bob', 'carol', 'dave'].includes(u.id))
+      .map((u) => ({
+        id: u.id,
+        password: u.password,
+        address: u.wallet_private_key ? computeAddress(u.wallet_private_key) : undefined,
+      })),
+    async close() {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+      await gate.close()
+      await sim.close()
+    },
+  }
+}
