@@ -3,6 +3,7 @@ import { isOurSongError } from '../oursong/oursong-error.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import type { OurSongClient } from '../oursong/oursong-client.js'
 import type { KeyValueStore } from '../store/key-value-store.js'
+import { LruCache } from '../ownership/lru-cache.js'
 import { storeKey } from '../store/store-key.js'
 import type { SessionUser } from './session-store.js'
 import { sessionUserOf } from './session-user.js'
@@ -23,6 +24,11 @@ export interface BearerIdentityOptions {
    */
   maxLookupsPerSecond?: number
   clock?: Clock
+  /**
+   * Answers kept in process too, so a warm Bearer request costs no store round trip; they
+   * expire with the cached answer. Default 10000; 0 turns the in-process tier off.
+   */
+  localMaxEntries?: number
 }
 
 /** Resolves OurSong access tokens presented as `Authorization: Bearer` to their users. */
@@ -49,13 +55,22 @@ export function createBearerIdentity(options: BearerIdentityOptions): BearerIden
   const maxLookups = options.maxLookupsPerSecond ?? 50
   const clock = options.clock ?? systemClock
   const { cache, client } = options
+  const local =
+    (options.localMaxEntries ?? 10_000) > 0
+      ? new LruCache<string>(options.localMaxEntries ?? 10_000)
+      : undefined
   let window = { second: -1, count: 0 }
+  const remember = async (key: string, value: string, ttlMs: number): Promise<void> => {
+    local?.set(key, value, clock.now() + ttlMs)
+    await cache.set(key, value, ttlMs)
+  }
   return {
     async resolve(accessToken) {
       // OurSong tokens are opaque but not tiny, and a header is bounded anyway.
       if (accessToken.length < 8 || accessToken.length > 4096) return undefined
       const key = storeKey('bearer', accessToken)
-      const cached = await cache.get(key)
+      const near = local?.get(key)
+      const cached = near && near.expiresAt > clock.now() ? near.value : await cache.get(key)
       if (cached === INVALID) return undefined
       if (cached !== undefined) return JSON.parse(cached) as SessionUser
       const second = Math.floor(clock.now() / 1000)
@@ -67,11 +82,11 @@ export function createBearerIdentity(options: BearerIdentityOptions): BearerIden
       }
       try {
         const user = sessionUserOf(await client.authUser(accessToken))
-        await cache.set(key, JSON.stringify(user), validTtlMs)
+        await remember(key, JSON.stringify(user), validTtlMs)
         return user
       } catch (err) {
         if (!isOurSongError(err, 'oursong_unauthorized', 'oursong_forbidden')) throw err
-        await cache.set(key, INVALID, invalidTtlMs)
+        await remember(key, INVALID, invalidTtlMs)
         return undefined
       }
     },

@@ -31,6 +31,8 @@ export interface IdentityOptions {
   /** Session idle timeout and absolute lifetime, ms (defaults 12 h and 7 days). */
   sessionIdleTtlMs?: number
   sessionAbsoluteTtlMs?: number
+  /** See `SessionStoreOptions.localCacheMs`; default 0. */
+  sessionLocalCacheMs?: number
 }
 
 /** Every identity component, wired. */
@@ -55,8 +57,9 @@ export function createIdentity(options: IdentityOptions): IdentityServices {
     clock,
     idleTtlMs: options.sessionIdleTtlMs ?? 12 * 3_600_000,
     absoluteTtlMs,
+    localCacheMs: options.sessionLocalCacheMs ?? 0,
   })
-  const bearer = createBearerIdentity({ client: options.client, cache: options.store })
+  const bearer = createBearerIdentity({ client: options.client, cache: options.store, clock })
   const oauth = createOAuthSignIn({
     client: options.client,
     store: options.store,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { KeyValueStore } from '../store/key-value-store.js'
 import { storeKey } from '../store/store-key.js'
 import { systemClock, type Clock } from '../util/clock.js'
+import { LruCache } from '../ownership/lru-cache.js'
 import type { Sealer } from './sealer.js'
 
 /** Who a session belongs to, as OurSong's auth-user described them at sign-in. */
@@ -44,6 +45,12 @@ export interface SessionStoreOptions {
   idleTtlMs?: number
   /** Absolute lifetime in milliseconds; default 7 days. */
   absoluteTtlMs?: number
+  /**
+   * How long a replica may answer from its own copy of a session, ms; default 0 (always ask
+   * the store). With Redis, a few seconds keep the decision path off the network; a logout
+   * on another replica then applies here within that time.
+   */
+  localCacheMs?: number
 }
 
 /** Sessions in a {@link KeyValueStore}; see {@link createSessionStore}. */
@@ -71,6 +78,8 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
   const idleTtlMs = options.idleTtlMs ?? 12 * 3_600_000
   const absoluteTtlMs = options.absoluteTtlMs ?? 7 * 86_400_000
   const { store, sealer } = options
+  const localCacheMs = options.localCacheMs ?? 0
+  const local = new LruCache<Session>(10_000)
 
   const write = async (session: Session): Promise<void> => {
     const key = storeKey('session', session.id)
@@ -97,6 +106,9 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
 
     async get(id) {
       if (typeof id !== 'string' || !SESSION_ID.test(id)) return undefined
+      const cached = localCacheMs > 0 ? local.get(id) : undefined
+      if (cached && cached.expiresAt > clock.now() && clock.now() < cached.value.expiresAt)
+        return cached.value
       const key = storeKey('session', id)
       const box = await store.get(key)
       const text = box === undefined ? undefined : sealer.open(box, key)
@@ -112,11 +124,14 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
         session.idleExpiresAt = idleExpiresAt
         await write(session)
       }
+      if (localCacheMs > 0) local.set(id, session, now + localCacheMs)
       return session
     },
 
     async destroy(id) {
-      if (typeof id === 'string' && SESSION_ID.test(id)) await store.delete(storeKey('session', id))
+      if (typeof id !== 'string' || !SESSION_ID.test(id)) return
+      local.delete(id)
+      await store.delete(storeKey('session', id))
     },
   }
 }
