@@ -1,5 +1,6 @@
 import express, { type RequestHandler, type Router } from 'express'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { performance } from 'node:perf_hooks'
 import type { Redis } from 'ioredis'
 import { createDecisionEngine } from '../decision/decision-engine.js'
 import { createVibeCatalog } from '../decision/vibe-catalog.js'
@@ -8,6 +9,7 @@ import { createAuthRouter } from '../http/auth-router.js'
 import { createDecisionHandler } from '../http/decision-handler.js'
 import { createJwksHandler } from '../http/jwks-handler.js'
 import { cookieSettings } from '../http/session-cookie.js'
+import { requestIdOf } from '../http/request-id.js'
 import { parseTrustedProxies } from '../http/trusted-proxies.js'
 import { createIdentity } from '../identity/create-identity.js'
 import { createOurSongClient } from '../oursong/oursong-client.js'
@@ -166,6 +168,26 @@ export async function createGate(options: GateOptions): Promise<Gate> {
   })
   const app = express()
   app.disable('x-powered-by')
+  // One JSON line per human-facing request (never the decision hot path), with its id.
+  app.use((req, res, next) => {
+    const started = performance.now()
+    const id = requestIdOf(req)
+    res.setHeader('X-Request-Id', id)
+    res.on('finish', () => {
+      logger.info(
+        {
+          request_id: id,
+          method: req.method,
+          // The path only: queries carry OAuth codes and states.
+          path: req.originalUrl.split('?')[0],
+          status: res.statusCode,
+          ms: Math.round(performance.now() - started),
+        },
+        'request',
+      )
+    })
+    next()
+  })
   app.use(router)
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {

@@ -159,7 +159,7 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
     const error = toVibegateError(err)
     const level = error.status >= 500 ? 'error' : 'info'
     deps.logger[level](
-      { code: error.code, detail: error.detail, path: req.path },
+      { code: error.code, detail: error.detail, path: req.originalUrl.split('?')[0] },
       'sign-in request refused',
     )
     res.status(error.status)

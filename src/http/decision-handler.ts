@@ -10,6 +10,7 @@ import {
   type DecisionEndpoint,
 } from './original-request.js'
 import { isDuplicated, singleCookie, singleHeader } from './request-headers.js'
+import { requestIdOf } from './request-id.js'
 import type { CookieSettings } from './session-cookie.js'
 
 /** One decision, for metrics and logs. */
@@ -127,7 +128,7 @@ export function createDecisionHandler(
         reason === 'untrusted_proxy' ||
         reason === 'upstream_unavailable')
     ) {
-      logger.info({ endpoint, reason, problem }, 'request denied')
+      logger.info({ request_id: requestIdOf(req), endpoint, reason, problem }, 'request denied')
     }
     if (reason === 'not_owned' && decision?.rule) {
       const requires = await options.catalog.unlocks(decision.missing)

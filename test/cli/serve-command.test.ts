@@ -87,6 +87,14 @@ describe('vibegate serve', () => {
       expect(metrics).toMatch(/vibegate_ownership_lookups_total\{source="upstream"\} 1/)
       expect(metrics).toContain('vibegate_oursong_request_duration_seconds_bucket')
       expect(metrics).toMatch(/vibegate_rules 1/)
+      const me = await fetch(`${base}/auth/me`, { headers: { 'X-Request-Id': 'req-123' } })
+      expect(me.status).toBe(401)
+      expect(me.headers.get('x-request-id')).toBe('req-123')
+      for (let i = 0; i < 20 && !gate.output().includes('"request_id":"req-123"'); i++)
+        await new Promise((r) => setTimeout(r, 25))
+      expect(gate.output()).toMatch(
+        /"request_id":"req-123","method":"GET","path":"\/auth\/me","status":401/,
+      )
       expect(gate.output()).not.toContain(TOKENS.alice)
       expect(gate.output()).not.toContain(TEST_API_SECRET)
     } finally {
