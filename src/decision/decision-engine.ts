@@ -4,11 +4,11 @@ import type { Identity, IdentityInput } from '../identity/identity-chain.js'
 import type { OwnershipChecker } from '../ownership/ownership-checker.js'
 import type { CompiledRule, Rules } from '../rules/compiled-rules.js'
 import { DEFAULT_AUDIENCE, DEFAULT_TTL_SECONDS } from '../rules/compiled-rules.js'
-import { evaluateRequirement, type Missing, type VibeHolding } from '../rules/requirement.js'
+import type { Missing, VibeHolding } from '../rules/requirement.js'
 import { resolveRule, type RuleRequest } from '../rules/resolve-rule.js'
 import type { TokenIssuer } from '../tokens/token-issuer.js'
 import { silentLogger, type Logger } from '../util/logger.js'
-import type { DenialReason } from './decide-access.js'
+import { decideAccess, type AccessDecision, type DenialReason } from './decide-access.js'
 
 /** One request to decide: what the entry point read of the original request. */
 export interface DecisionRequest extends RuleRequest, IdentityInput {}
@@ -81,6 +81,15 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     ...(problem ? { problem } : {}),
   })
 
+  const fromVerdict = (
+    verdict: AccessDecision,
+    identity: Identity | undefined,
+    vibes: VibeHolding[],
+  ): Decision =>
+    verdict.allowed
+      ? { allowed: true, rule: verdict.rule, identity, token: undefined, vibes }
+      : deny(verdict.status, verdict.reason, verdict.rule, verdict.missing, verdict.problem)
+
   const failure = (err: unknown, rule: CompiledRule | undefined): Decision => {
     // A token OurSong no longer accepts is no identity at all.
     if (isVibegateError(err, 'oursong_unauthorized'))
@@ -93,13 +102,12 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
   return {
     async decide(request) {
       const resolution = resolveRule(options.rules(), request)
-      if (resolution.kind === 'bad_request')
-        return deny(403, 'bad_request', undefined, [], resolution.problem)
       const rule = resolution.kind === 'rule' ? resolution.rule : undefined
-      const access = resolution.kind === 'rule' ? resolution.rule.access : resolution.access
-      if (access === 'deny') return deny(403, 'no_rule', undefined)
-      if (access === 'public')
-        return { allowed: true, rule, identity: undefined, token: undefined, vibes: [] }
+      // The verdict itself is decideAccess, the same pure function `rules explain` uses;
+      // this function only gathers what it needs, and only when it needs it.
+      const anonymous = decideAccess(resolution, false)
+      const needsIdentity = !anonymous.allowed && anonymous.reason === 'no_identity'
+      if (!needsIdentity) return fromVerdict(anonymous, undefined, [])
 
       let identity: Identity | undefined
       try {
@@ -107,20 +115,22 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
       } catch (err) {
         return failure(err, rule)
       }
-      if (!identity) return deny(401, 'no_identity', rule)
+      if (!identity) return fromVerdict(anonymous, undefined, [])
 
-      let vibes: VibeHolding[] = []
-      if (access === 'require') {
-        try {
-          const owner = { uuid: identity.user.uuid, accessToken: identity.accessToken }
-          const snapshot = await options.ownership.snapshot(owner, rule!.requirement!)
-          const evaluation = evaluateRequirement(rule!.requirement!, snapshot)
-          if (!evaluation.allowed) return deny(403, 'not_owned', rule, evaluation.missing)
-          vibes = evaluation.satisfiedBy
-        } catch (err) {
-          return failure(err, rule)
-        }
+      let verdict: AccessDecision
+      try {
+        const snapshot = rule?.requirement
+          ? await options.ownership.snapshot(
+              { uuid: identity.user.uuid, accessToken: identity.accessToken },
+              rule.requirement,
+            )
+          : undefined
+        verdict = decideAccess(resolution, true, snapshot)
+      } catch (err) {
+        return failure(err, rule)
       }
+      if (!verdict.allowed) return fromVerdict(verdict, identity, [])
+      const vibes = verdict.satisfiedBy
       const { token } = await options.tokens.issue({
         sub: identity.user.uuid,
         aud: rule?.token.audience ?? DEFAULT_AUDIENCE,
