@@ -39,8 +39,8 @@ Options:
 
 Demo accounts (sign in with OurSong, or with the wallet button):
 ${accounts.join('\n')}
-  alice holds Coldplay - Yellow #1 and #2; bob holds Don't Stop Me Now; carol holds Under
-  Pressure; dave holds nothing. OurSong simulator: ${demo.simulatorUrl}
+  alice holds Coldplay - Yellow #1 and #2 and Video Killed The Radio Star #3; bob holds
+  Don't Stop Me Now; carol holds Under Pressure; dave holds nothing. OurSong simulator: ${demo.simulatorUrl}
 
 Press Ctrl-C to stop.
 `)

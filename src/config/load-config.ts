@@ -97,7 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GateConfig {
     .map((h) => h.trim().toLowerCase())
     .filter(Boolean)
   for (const host of allowedRedirectHosts) {
-    if (!/^(\*\.)?[a-z0-9.-]+(:\d{1,5})?$/.test(host)) {
+    if (!/^((\*\.)?[a-z0-9.-]+|\[[0-9a-f:.]+\])(:\d{1,5})?$/.test(host)) {
       problems.push(
         `VIBEGATE_ALLOWED_REDIRECT_HOSTS: "${host}" is not a host such as fans.example.com or *.example.com`,
       )

@@ -131,19 +131,24 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
       }
       if (!verdict.allowed) return fromVerdict(verdict, identity, [])
       const vibes = verdict.satisfiedBy
-      const { token } = await options.tokens.issue({
-        sub: identity.user.uuid,
-        aud: rule?.token.audience ?? DEFAULT_AUDIENCE,
-        ttlSeconds: rule?.token.ttlSeconds ?? DEFAULT_TTL_SECONDS,
-        rule: rule?.id ?? DEFAULT_RULE_ID,
-        vibes: vibes.map((v) => ({
-          id: v.id,
-          owned_amount: v.owned_amount,
-          token_ids: [...v.token_ids],
-        })),
-        wallet: identity.user.wallet,
-        sessionKey: sessionKeyOf(identity),
-      })
+      let token: string
+      try {
+        ;({ token } = await options.tokens.issue({
+          sub: identity.user.uuid,
+          aud: rule?.token.audience ?? DEFAULT_AUDIENCE,
+          ttlSeconds: rule?.token.ttlSeconds ?? DEFAULT_TTL_SECONDS,
+          rule: rule?.id ?? DEFAULT_RULE_ID,
+          vibes: vibes.map((v) => ({
+            id: v.id,
+            owned_amount: v.owned_amount,
+            token_ids: [...v.token_ids],
+          })),
+          wallet: identity.user.wallet,
+          sessionKey: sessionKeyOf(identity),
+        }))
+      } catch (err) {
+        return failure(err, rule)
+      }
       return { allowed: true, rule, identity, token, vibes }
     },
   }

@@ -79,6 +79,7 @@ export async function createGate(options: GateOptions): Promise<Gate> {
   const publicUrl = new URL(options.publicUrl)
   const metrics = createGateMetrics()
   const closers: (() => Promise<void>)[] = []
+  let closing: Promise<void> | undefined
 
   const rulesSource =
     typeof options.rules === 'string'
@@ -192,20 +193,28 @@ export async function createGate(options: GateOptions): Promise<Gate> {
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     if (decisions(req, res) || jwks(req, res)) return
-    if (req.url === '/healthz')
+    const path = (req.url ?? '').split('?')[0]
+    if (path === '/healthz')
       return void res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok\n')
-    if (req.url === '/readyz') {
-      void (async () => {
-        const ready = (shared ? await shared.ping() : true) && rules().rules !== undefined
-        res
-          .writeHead(ready ? 200 : 503, { 'Content-Type': 'text/plain' })
-          .end(ready ? 'ready\n' : 'not ready\n')
-      })()
-      return
-    }
-    if (req.url === '/metrics') {
-      void metrics.registry.metrics().then((text) => {
-        res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text)
+    if (path === '/readyz' || path === '/metrics') {
+      const answer =
+        path === '/readyz'
+          ? (async () => {
+              const ready = shared ? await shared.ping() : true
+              res
+                .writeHead(ready ? 200 : 503, { 'Content-Type': 'text/plain' })
+                .end(ready ? 'ready\n' : 'not ready\n')
+            })()
+          : metrics.registry.metrics().then((text) => {
+              res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text)
+            })
+      answer.catch((err: unknown) => {
+        logger.error(
+          { path, err: String((err as Error)?.stack ?? err) },
+          'health or metrics endpoint failed',
+        )
+        if (!res.headersSent) res.writeHead(503)
+        res.end()
       })
       return
     }
@@ -235,8 +244,11 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     handler,
     rules,
     metrics,
-    async close() {
-      for (const close of closers.reverse()) await close()
+    close() {
+      closing ??= (async () => {
+        for (const close of [...closers].reverse()) await close()
+      })()
+      return closing
     },
   }
 }

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { DecisionEvent } from '../http/decision-handler.js'
 import type { UpstreamCallEvent } from '../oursong/transport.js'
 import type { LookupSource } from '../ownership/ownership-checker.js'
@@ -16,7 +16,6 @@ export interface GateMetrics {
 /** Creates the metrics: decisions, ownership lookups per tier, OurSong latency, rules reloads. */
 export function createGateMetrics(): GateMetrics {
   const registry = new Registry()
-  collectDefaultMetrics({ register: registry, prefix: 'vibegate_process_' })
   const decisions = new Counter({
     name: 'vibegate_decisions_total',
     help: 'Decisions by endpoint, HTTP status and reason (empty when allowed).',

@@ -93,6 +93,7 @@ export function createDecisionHandler(
       const login = new URL('/auth/login', options.publicUrl)
       login.searchParams.set('return_to', returnTo)
       res.setHeader('Location', login.href)
+      res.setHeader('X-Vibegate-Reason', decision.reason)
       return finish(endpoint, res, 302, decision.reason, decision.rule?.id)
     }
     // nginx auth_request knows only 2xx, 401 and 403.

@@ -50,6 +50,6 @@ export function lockedPage(requires: Unlock[]): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Locked</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}li{margin:.5rem 0}img{vertical-align:middle;border-radius:6px}a{color:#6b3fd4}</style>
-</head><body><h1>This content is for holders</h1><p>Holding one of these unlocks it:</p><ul>${items}</ul></body></html>
+</head><body><h1>This content is for holders</h1><p>What unlocks it:</p><ul>${items}</ul></body></html>
 `
 }

@@ -18,19 +18,15 @@ export interface OriginalRequest {
 export const EXT_AUTHZ_PREFIX = '/authz/ext-authz'
 
 /**
- * Which decision endpoint a request URL addresses, or undefined. Exact paths: a query or
- * a trailing slash on `/authz/auth-request` is not it.
+ * Which decision endpoint a request URL addresses, or undefined. The path must be exact; a
+ * query is ignored (Caddy's forward_auth appends the client's query to the endpoint URL).
  */
 export function decisionEndpointOf(url: string): DecisionEndpoint | undefined {
-  if (url === '/authz/auth-request') return 'auth-request'
-  if (url === '/authz/forward-auth') return 'forward-auth'
-  if (
-    url === EXT_AUTHZ_PREFIX ||
-    url.startsWith(`${EXT_AUTHZ_PREFIX}/`) ||
-    url.startsWith(`${EXT_AUTHZ_PREFIX}?`)
-  ) {
-    return 'ext-authz'
-  }
+  const q = url.indexOf('?')
+  const path = q === -1 ? url : url.slice(0, q)
+  if (path === '/authz/auth-request') return 'auth-request'
+  if (path === '/authz/forward-auth') return 'forward-auth'
+  if (path === EXT_AUTHZ_PREFIX || path.startsWith(`${EXT_AUTHZ_PREFIX}/`)) return 'ext-authz'
   return undefined
 }
 

@@ -248,6 +248,7 @@ describe('decision endpoints', () => {
       ['Accept', 'text/html'],
     ])
     expect(r.status).toBe(302)
+    expect(r.headers['x-vibegate-reason']).toBe('no_identity')
     const location = new URL(r.headers.location as string)
     expect(`${location.origin}${location.pathname}`).toBe('http://gate.test:8080/auth/login')
     expect(location.searchParams.get('return_to')).toBe(
@@ -285,6 +286,18 @@ describe('decision endpoints', () => {
     ])
     expect(r.status).toBe(403)
     expect(r.headers['x-vibegate-reason']).toBe('bad_request')
+  })
+
+  test('a query on the endpoint URL (Caddy appends the client’s) is ignored', async () => {
+    const r = await ask('/authz/forward-auth?quality=hd', [
+      ['Host', 'gate.internal'],
+      ['X-Forwarded-Method', 'GET'],
+      ['X-Forwarded-Proto', 'https'],
+      ['X-Forwarded-Host', 'gate.test'],
+      ['X-Forwarded-Uri', '/videos/yellow/1.ts?quality=hd'],
+      ['Authorization', `Bearer ${TOKENS.alice}`],
+    ])
+    expect(r.status).toBe(200)
   })
 
   test('ext-authz: the original path follows the prefix', async () => {

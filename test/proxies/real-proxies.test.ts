@@ -122,13 +122,22 @@ function expectsBehindProxy(name: string, origin: () => string): void {
     })
   })
 
-  test(`${name}: a browser without identity is sent to sign in`, async () => {
+  test(`${name}: a query string does not change the decision`, async () => {
+    const r = await fetch(`${origin()}/videos/yellow/1.ts?quality=hd&t=3`, {
+      headers: { Authorization: `Bearer ${TOKENS.alice}` },
+    })
+    expect(r.status).toBe(200)
+  })
+
+  test(`${name}: a browser without identity is sent to sign in, coming back to this URL`, async () => {
     const r = await fetch(`${origin()}/videos/yellow/1.ts`, {
       redirect: 'manual',
       headers: { Accept: 'text/html' },
     })
     expect(r.status).toBe(302)
-    expect(r.headers.get('location')).toMatch(/\/auth\/login\?return_to=/)
+    const location = new URL(r.headers.get('location')!, origin())
+    expect(location.pathname).toBe('/auth/login')
+    expect(location.searchParams.get('return_to')).toBe(`${origin()}/videos/yellow/1.ts`)
   })
 
   test(`${name}: a fan without the vibe is refused with the reason`, async () => {
