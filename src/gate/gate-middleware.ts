@@ -4,7 +4,7 @@ import type { VibeCatalog } from '../decision/vibe-catalog.js'
 import type { SessionUser } from '../identity/session-store.js'
 import type { VibeHolding } from '../rules/requirement.js'
 import { lockedPage, messagePage } from '../http/html-page.js'
-import { isDuplicated, singleCookie, singleHeader } from '../http/request-headers.js'
+import { headerOnce, singleCookie, singleHeader } from '../http/request-headers.js'
 import type { CookieSettings } from '../http/session-cookie.js'
 
 /** What `gate.protect()` and `gate.require()` put on an allowed request. */
@@ -32,7 +32,8 @@ export function gateMiddleware(deps: {
 }): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     void (async () => {
-      if (isDuplicated(req, 'authorization')) {
+      const authorization = headerOnce(req, 'authorization')
+      if (authorization === null) {
         res.setHeader('X-Vibegate-Reason', 'bad_request')
         res
           .status(403)
@@ -43,7 +44,7 @@ export function gateMiddleware(deps: {
         method: req.method,
         target: req.originalUrl,
         host: singleHeader(req, 'host'),
-        authorization: singleHeader(req, 'authorization'),
+        authorization,
         sessionCookie: singleCookie(req, deps.cookies.session),
       })
       if (decision.allowed) {

@@ -9,7 +9,7 @@ import {
   readOriginalRequest,
   type DecisionEndpoint,
 } from './original-request.js'
-import { isDuplicated, singleCookie, singleHeader } from './request-headers.js'
+import { headerOnce, singleCookie, singleHeader } from './request-headers.js'
 import { requestIdOf } from './request-id.js'
 import type { CookieSettings } from './session-cookie.js'
 
@@ -65,7 +65,8 @@ export function createDecisionHandler(
     const original = readOriginalRequest(endpoint, req)
     if ('problem' in original)
       return deny(endpoint, req, res, 403, 'bad_request', undefined, original.problem)
-    if (isDuplicated(req, 'authorization')) {
+    const authorization = headerOnce(req, 'authorization')
+    if (authorization === null) {
       return deny(
         endpoint,
         req,
@@ -80,7 +81,7 @@ export function createDecisionHandler(
       method: original.method,
       target: original.target,
       host: original.host,
-      authorization: singleHeader(req, 'authorization'),
+      authorization,
       sessionCookie: singleCookie(req, options.cookies.session),
     })
     if (decision.allowed) return allow(endpoint, res, decision)

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-import { isDuplicated, singleHeader } from './request-headers.js'
+import { headerOnce } from './request-headers.js'
 
 /** The three decision endpoints (contract 3.1). */
 export type DecisionEndpoint = 'auth-request' | 'forward-auth' | 'ext-authz'
@@ -39,8 +39,7 @@ export function readOriginalRequest(
   endpoint: DecisionEndpoint,
   req: IncomingMessage,
 ): OriginalRequest | { problem: string } {
-  const one = (name: string): string | undefined | null =>
-    isDuplicated(req, name) ? null : singleHeader(req, name)
+  const one = (name: string): string | undefined | null => headerOnce(req, name)
   if (endpoint === 'ext-authz') {
     const host = one('host')
     if (host === null) return { problem: 'Host was sent more than once' }

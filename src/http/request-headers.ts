@@ -1,29 +1,25 @@
 import type { IncomingMessage } from 'node:http'
 
 /**
- * The value of a header sent exactly once; undefined when it is absent or was sent more
- * than once (duplicates are ambiguous: a proxy and the backend may each read another one).
+ * A header as the gate reads it, in one scan of the raw headers: its value when sent exactly
+ * once, undefined when absent, null when sent more than once (duplicates are ambiguous: a
+ * proxy and the backend may each read another one).
  */
-export function singleHeader(req: IncomingMessage, name: string): string | undefined {
+export function headerOnce(req: IncomingMessage, name: string): string | undefined | null {
   const lower = name.toLowerCase()
   let found: string | undefined
   const raw = req.rawHeaders
   for (let i = 0; i < raw.length; i += 2) {
     if (raw[i]!.toLowerCase() !== lower) continue
-    if (found !== undefined) return undefined
+    if (found !== undefined) return null
     found = raw[i + 1]!
   }
   return found
 }
 
-/** True when the header was sent more than once. */
-export function isDuplicated(req: IncomingMessage, name: string): boolean {
-  const lower = name.toLowerCase()
-  let count = 0
-  const raw = req.rawHeaders
-  for (let i = 0; i < raw.length; i += 2)
-    if (raw[i]!.toLowerCase() === lower && ++count > 1) return true
-  return false
+/** The value of a header sent exactly once; undefined when absent or duplicated. */
+export function singleHeader(req: IncomingMessage, name: string): string | undefined {
+  return headerOnce(req, name) ?? undefined
 }
 
 /**

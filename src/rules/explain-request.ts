@@ -1,4 +1,4 @@
-import { decideAccess, type AccessDecision } from '../decision/decide-access.js'
+import { decideAccess } from '../decision/decide-access.js'
 import type { Rules } from './compiled-rules.js'
 import type { HoldingsSnapshot, VibeHolding } from './requirement.js'
 import { resolveRule, type Resolution } from './resolve-rule.js'
@@ -109,5 +109,3 @@ function describeMatch(resolution: Resolution): Explanation['match'] {
     access: rule.access,
   }
 }
-
-export type { AccessDecision }

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { resolveRule } from '../../src/rules/resolve-rule.js'
 import { RulesFileError } from '../../src/rules/load-rules.js'
 import { watchRules, type RulesSource, type RulesStatus } from '../../src/rules/watch-rules.js'
-import type { Logger } from '../../src/util/logger.js'
+import { recordingLogger } from '../helpers/recording-logger.js'
 
 const rulesFor = (access: 'public' | 'authenticated'): string =>
   `version: 1\nrules:\n  - { id: home, match: { paths: ["/"] }, access: ${access} }\n`
@@ -21,19 +21,6 @@ async function setup(text: string): Promise<{ dir: string; file: string }> {
   await writeFile(file, text)
   cleanups.push(() => rm(dir, { recursive: true, force: true }))
   return { dir, file }
-}
-
-function recordingLogger(): Logger & { lines: { level: string; obj: object; msg?: string }[] } {
-  const lines: { level: string; obj: object; msg?: string }[] = []
-  const logger = {
-    lines,
-    debug: (obj: object, msg?: string) => lines.push({ level: 'debug', obj, msg }),
-    info: (obj: object, msg?: string) => lines.push({ level: 'info', obj, msg }),
-    warn: (obj: object, msg?: string) => lines.push({ level: 'warn', obj, msg }),
-    error: (obj: object, msg?: string) => lines.push({ level: 'error', obj, msg }),
-    child: () => logger,
-  }
-  return logger
 }
 
 const accessOf = (source: RulesSource): string => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateKeySet, KeySetError, type PrivateJwk } from '../../src/tokens/key-set.js'
 import { watchKeys, type KeysReloadEvent } from '../../src/tokens/watch-keys.js'
-import type { Logger } from '../../src/util/logger.js'
+import { recordingLogger } from '../helpers/recording-logger.js'
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -29,19 +29,6 @@ async function replace(file: string, text: string): Promise<void> {
   const temp = `${file}.${Math.random().toString(36).slice(2)}.tmp`
   await writeFile(temp, text, { mode: 0o600 })
   await rename(temp, file)
-}
-
-function recordingLogger(): Logger & { lines: { level: string; obj: object; msg?: string }[] } {
-  const lines: { level: string; obj: object; msg?: string }[] = []
-  const logger = {
-    lines,
-    debug: (obj: object, msg?: string) => lines.push({ level: 'debug', obj, msg }),
-    info: (obj: object, msg?: string) => lines.push({ level: 'info', obj, msg }),
-    warn: (obj: object, msg?: string) => lines.push({ level: 'warn', obj, msg }),
-    error: (obj: object, msg?: string) => lines.push({ level: 'error', obj, msg }),
-    child: () => logger,
-  }
-  return logger
 }
 
 function nextEvent(): {
