@@ -10,6 +10,21 @@ import type { TokenIssuer } from '../tokens/token-issuer.js'
 import { silentLogger, type Logger } from '../util/logger.js'
 import { decideAccess, type AccessDecision, type DenialReason } from './decide-access.js'
 
+/**
+ * Why a request was denied, for logs and metrics: a {@link DenialReason}, or `rate_limited`
+ * when the gate refused to spend an OurSong look-up on it (a flood of new Bearer tokens).
+ * Clients see a `DenialReason` only ({@link publicReason}); the contract fixes that set.
+ */
+export type DecisionReason = DenialReason | 'rate_limited'
+
+/**
+ * The `X-Vibegate-Reason` of a denial. The contract's set has no value for "over budget":
+ * the nearest is `upstream_unavailable` (OurSong was not asked), with status 429.
+ */
+export function publicReason(reason: DecisionReason): DenialReason {
+  return reason === 'rate_limited' ? 'upstream_unavailable' : reason
+}
+
 /** One request to decide: what the entry point read of the original request. */
 export interface DecisionRequest extends RuleRequest, IdentityInput {}
 
@@ -28,9 +43,12 @@ export type Decision =
     }
   | {
       allowed: false
-      /** 401 when an identity would help; 403 when not; 503 when OurSong or the store failed. */
-      status: 401 | 403 | 503
-      reason: DenialReason
+      /**
+       * 401 when an identity would help; 403 when not; 429 when a new Bearer token is over
+       * the look-up budget; 503 when OurSong or the store failed.
+       */
+      status: 401 | 403 | 429 | 503
+      reason: DecisionReason
       rule: CompiledRule | undefined
       /** For `not_owned`: what would unlock the content. */
       missing: Missing[]
@@ -67,8 +85,8 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
   const logger = options.logger ?? silentLogger()
 
   const deny = (
-    status: 401 | 403 | 503,
-    reason: DenialReason,
+    status: 401 | 403 | 429 | 503,
+    reason: DecisionReason,
     rule: CompiledRule | undefined,
     missing: Missing[] = [],
     problem?: string,
@@ -94,6 +112,8 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     // A token OurSong no longer accepts is no identity at all.
     if (isVibegateError(err, 'oursong_unauthorized'))
       return deny(401, 'no_identity', rule, [], 'OurSong refused the access token')
+    // OurSong was fine: the gate chose not to ask it (see BearerIdentityOptions).
+    if (isVibegateError(err, 'rate_limited')) return deny(429, 'rate_limited', rule, [], err.detail)
     if (isVibegateError(err)) return deny(503, 'upstream_unavailable', rule, [], err.message)
     logger.error({ err: String((err as Error)?.stack ?? err) }, 'decision failed unexpectedly')
     return deny(503, 'upstream_unavailable', rule, [], 'unexpected error')

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import type { DecisionEngine } from '../decision/decision-engine.js'
+import { publicReason, type DecisionEngine } from '../decision/decision-engine.js'
+import { rateSubject } from '../http/rate-subject.js'
 import type { VibeCatalog } from '../decision/vibe-catalog.js'
 import type { SessionUser } from '../identity/session-store.js'
 import type { VibeHolding } from '../rules/requirement.js'
@@ -46,6 +47,8 @@ export function gateMiddleware(deps: {
         host: singleHeader(req, 'host'),
         authorization,
         sessionCookie: singleCookie(req, deps.cookies.session),
+        // req.ip follows the app's own 'trust proxy' setting.
+        client: () => rateSubject(req.ip ?? req.socket.remoteAddress ?? 'unknown'),
       })
       if (decision.allowed) {
         const context: GateRequestContext = {
@@ -58,8 +61,15 @@ export function gateMiddleware(deps: {
         next()
         return
       }
-      res.setHeader('X-Vibegate-Reason', decision.reason)
+      res.setHeader('X-Vibegate-Reason', publicReason(decision.reason))
       res.setHeader('Cache-Control', 'no-store')
+      if (decision.status === 429) {
+        res.setHeader('Retry-After', '1')
+        res
+          .status(429)
+          .json({ error: 'rate_limited', message: 'Too many new sign-ins; retry in a second.' })
+        return
+      }
       const html = req.accepts(['json', 'html']) === 'html'
       if (decision.status === 401) {
         const login = new URL('/auth/login', deps.publicUrl)

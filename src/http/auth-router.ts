@@ -11,6 +11,7 @@ import type { Logger } from '../util/logger.js'
 import { messagePage } from './html-page.js'
 import { toVibegateError } from './to-vibegate-error.js'
 import { clientAddress, singleCookie, singleHeader } from './request-headers.js'
+import { rateSubject } from './rate-subject.js'
 import { clearCookie, cookieSettings, setCookie } from './session-cookie.js'
 
 /** Per-minute limits of the sign-in endpoints, per client address and per wallet address. */
@@ -137,6 +138,7 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
     const identity = await deps.identity.identify({
       authorization: singleHeader(req, 'authorization'),
       sessionCookie: singleCookie(req, cookies.session),
+      client: () => ip(req),
     })
     if (!identity) throw new VibegateError('no_session')
     const expiresAt =
@@ -195,19 +197,4 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
   }
 
   return router
-}
-
-/** The rate-limit subject of a client address: IPv6 addresses by their /64. */
-export function rateSubject(address: string): string {
-  if (!address.includes(':') || /^::ffff:\d/i.test(address)) return address
-  const [head = '', tail = ''] = address.split('::')
-  const left = head ? head.split(':') : []
-  const right = tail ? tail.split(':') : []
-  const groups = address.includes('::')
-    ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
-    : left
-  return `${groups
-    .slice(0, 4)
-    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
-    .join(':')}::/64`
 }

@@ -1,6 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { DenialReason } from '../decision/decide-access.js'
-import type { Decision, DecisionEngine } from '../decision/decision-engine.js'
+import {
+  publicReason,
+  type Decision,
+  type DecisionEngine,
+  type DecisionReason,
+} from '../decision/decision-engine.js'
 import type { VibeCatalog } from '../decision/vibe-catalog.js'
 import { silentLogger, type Logger } from '../util/logger.js'
 import { lockedPage } from './html-page.js'
@@ -9,7 +13,8 @@ import {
   readOriginalRequest,
   type DecisionEndpoint,
 } from './original-request.js'
-import { headerOnce, singleCookie, singleHeader } from './request-headers.js'
+import { clientAddress, headerOnce, singleCookie, singleHeader } from './request-headers.js'
+import { rateSubject } from './rate-subject.js'
 import { requestIdOf } from './request-id.js'
 import type { CookieSettings } from './session-cookie.js'
 
@@ -17,7 +22,8 @@ import type { CookieSettings } from './session-cookie.js'
 export interface DecisionEvent {
   endpoint: DecisionEndpoint
   status: number
-  reason: DenialReason | undefined
+  /** `rate_limited` here, where the client saw `upstream_unavailable` and a 429 (or 403). */
+  reason: DecisionReason | undefined
   rule: string | undefined
 }
 
@@ -83,6 +89,7 @@ export function createDecisionHandler(
       host: original.host,
       authorization,
       sessionCookie: singleCookie(req, options.cookies.session),
+      client: () => rateSubject(clientAddress(req, options.trustsProxy)),
     })
     if (decision.allowed) return allow(endpoint, res, decision)
     if (
@@ -94,11 +101,15 @@ export function createDecisionHandler(
       const login = new URL('/auth/login', options.publicUrl)
       login.searchParams.set('return_to', returnTo)
       res.setHeader('Location', login.href)
-      res.setHeader('X-Vibegate-Reason', decision.reason)
+      res.setHeader('X-Vibegate-Reason', publicReason(decision.reason))
       return finish(endpoint, res, 302, decision.reason, decision.rule?.id)
     }
+    if (decision.status === 429) res.setHeader('Retry-After', '1')
     // nginx auth_request knows only 2xx, 401 and 403.
-    const status = decision.status === 503 && endpoint === 'auth-request' ? 403 : decision.status
+    const status =
+      endpoint === 'auth-request' && (decision.status === 503 || decision.status === 429)
+        ? 403
+        : decision.status
     return deny(endpoint, req, res, status, decision.reason, decision, decision.problem)
   }
 
@@ -119,17 +130,12 @@ export function createDecisionHandler(
     req: IncomingMessage,
     res: ServerResponse,
     status: number,
-    reason: DenialReason,
+    reason: DecisionReason,
     decision: Extract<Decision, { allowed: false }> | undefined,
     problem: string | undefined,
   ): Promise<void> => {
-    res.setHeader('X-Vibegate-Reason', reason)
-    if (
-      problem &&
-      (reason === 'bad_request' ||
-        reason === 'untrusted_proxy' ||
-        reason === 'upstream_unavailable')
-    ) {
+    res.setHeader('X-Vibegate-Reason', publicReason(reason))
+    if (problem && LOGGED_REASONS.has(reason)) {
       logger.info({ request_id: requestIdOf(req), endpoint, reason, problem }, 'request denied')
     }
     if (reason === 'not_owned' && decision?.rule) {
@@ -152,7 +158,7 @@ export function createDecisionHandler(
     endpoint: DecisionEndpoint,
     res: ServerResponse,
     status: number,
-    reason: DenialReason | undefined,
+    reason: DecisionReason | undefined,
     rule: string | undefined,
   ): void => {
     res.statusCode = status
@@ -177,6 +183,14 @@ export function createDecisionHandler(
     return true
   }
 }
+
+/** Denials worth a log line: the proxy or the gate is misbehaving, or someone floods it. */
+const LOGGED_REASONS: ReadonlySet<DecisionReason> = new Set([
+  'bad_request',
+  'untrusted_proxy',
+  'upstream_unavailable',
+  'rate_limited',
+])
 
 /** True when the client's Accept ranks text/html above application/json. */
 export function prefersHtml(accept: string | undefined): boolean {

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http'
+import { isIP } from 'node:net'
 
 /**
  * A header as the gate reads it, in one scan of the raw headers: its value when sent exactly
@@ -41,19 +42,30 @@ export function singleCookie(req: IncomingMessage, name: string): string | undef
   return found
 }
 
-/** The client's address: the socket peer, or from X-Forwarded-For when the peer is trusted. */
+/**
+ * The client's address: the socket peer, or, when the peer is a trusted proxy, what it
+ * says in X-Forwarded-For (the right-most hop that is not a trusted proxy) or else in
+ * X-Real-IP. A duplicated header or a hop that is not an IP address is ambiguous: the
+ * peer is answered, so a client cannot pick the address it is counted under.
+ */
 export function clientAddress(
   req: IncomingMessage,
   trusts: (address: string | undefined) => boolean,
 ): string {
   const peer = req.socket.remoteAddress ?? 'unknown'
   if (!trusts(peer)) return peer
-  const forwarded = singleHeader(req, 'x-forwarded-for')
-  if (forwarded === undefined) return peer
+  const forwarded = headerOnce(req, 'x-forwarded-for')
+  if (forwarded === null) return peer
+  if (forwarded === undefined) {
+    const real = headerOnce(req, 'x-real-ip')?.trim()
+    return real && isIP(real) ? real : peer
+  }
   // Right to left: the first hop that is not one of our proxies is the client.
   const hops = forwarded.split(',').map((h) => h.trim())
   for (let i = hops.length - 1; i >= 0; i--) {
-    if (!trusts(hops[i])) return hops[i] || peer
+    const hop = hops[i]!
+    if (!isIP(hop)) return peer
+    if (!trusts(hop)) return hop
   }
-  return hops[0] || peer
+  return hops[0]!
 }

@@ -5,6 +5,7 @@ import type { OurSongClient } from '../oursong/oursong-client.js'
 import type { KeyValueStore } from '../store/key-value-store.js'
 import { LruCache } from '../ownership/lru-cache.js'
 import { storeKey } from '../store/store-key.js'
+import { createLookupBudget } from './lookup-budget.js'
 import type { SessionUser } from './session-store.js'
 import { sessionUserOf } from './session-user.js'
 
@@ -15,14 +16,19 @@ export interface BearerIdentityOptions {
   cache: KeyValueStore
   /** How long a valid token's user is cached, ms; default 60000. */
   validTtlMs?: number
-  /** How long an invalid token is remembered as invalid, ms; default 10000. */
+  /** How long a token OurSong refused is remembered as refused, ms; default 10000. */
   invalidTtlMs?: number
   /**
-   * Most tokens looked up at OurSong per second, for all clients together; default 50. Each
-   * unknown token costs an upstream call, so a flood of random tokens must not spend the
-   * app's OurSong quota (and trip the breaker for everyone). Over it: `rate_limited`.
+   * Most new tokens looked up at OurSong per second, for all clients together; default 50.
+   * Each unknown token costs an upstream call, so a flood of random tokens must not spend
+   * the app's OurSong quota (and trip the breaker for everyone). Over it: `rate_limited`.
    */
   maxLookupsPerSecond?: number
+  /**
+   * Most new tokens looked up per second for one client address (an IPv6 /64 counts as
+   * one); default 10. One client's flood then leaves the rest of the global budget to others.
+   */
+  maxLookupsPerClientPerSecond?: number
   clock?: Clock
   /**
    * Answers kept in process too, so a warm Bearer request costs no store round trip; they
@@ -35,60 +41,85 @@ export interface BearerIdentityOptions {
 export interface BearerIdentity {
   /**
    * The token's user, or undefined when OurSong says the token is invalid. Failures to
-   * ask (timeouts, 5xx, store errors) throw and are never cached.
+   * ask (timeouts, 5xx, store errors) throw and are never cached; so does a lookup over
+   * budget (`rate_limited`). `client` gives the rate-limit subject of the asking client,
+   * asked for only when a look-up starts (unset: `unknown`, one budget shared by all).
    */
-  resolve(accessToken: string): Promise<SessionUser | undefined>
+  resolve(accessToken: string, client?: () => string): Promise<SessionUser | undefined>
 }
 
 const INVALID = '-'
 
 /**
  * Bearer tokens are looked up with OurSong auth-user and cached under a SHA-256 of the
- * token: valid ones briefly (a revoked token works at most `validTtlMs` longer), invalid
- * ones more briefly still, and new tokens are looked up at most `maxLookupsPerSecond`,
- * so a flood of bad tokens does not become a flood upstream.
+ * token: valid ones briefly (a revoked token works at most `validTtlMs` longer), refused
+ * ones more briefly still. Concurrent requests with the same token share one look-up, and
+ * only that one look-up is counted against the budgets (global and per client), so a
+ * player fetching 60 segments at once on a cold cache costs one token, not 60.
  * No session is created.
  */
 export function createBearerIdentity(options: BearerIdentityOptions): BearerIdentity {
   const validTtlMs = options.validTtlMs ?? 60_000
   const invalidTtlMs = options.invalidTtlMs ?? 10_000
   const maxLookups = options.maxLookupsPerSecond ?? 50
+  const maxPerClient = options.maxLookupsPerClientPerSecond ?? 10
   const clock = options.clock ?? systemClock
   const { cache, client } = options
+  const budget = createLookupBudget({
+    perSecond: maxLookups,
+    perClientPerSecond: maxPerClient,
+    clock,
+  })
   const local =
     (options.localMaxEntries ?? 10_000) > 0
       ? new LruCache<string>(options.localMaxEntries ?? 10_000)
       : undefined
-  let window = { second: -1, count: 0 }
+  // Keyed by the token's hash; an entry lives only while its look-up is in flight.
+  const inFlight = new Map<string, Promise<SessionUser | undefined>>()
+
   const remember = async (key: string, value: string, ttlMs: number): Promise<void> => {
     local?.set(key, value, clock.now() + ttlMs)
     await cache.set(key, value, ttlMs)
   }
+  const answer = (cached: string): SessionUser | undefined =>
+    cached === INVALID ? undefined : (JSON.parse(cached) as SessionUser)
+
+  const lookUp = async (
+    key: string,
+    accessToken: string,
+    subject: (() => string) | undefined,
+  ): Promise<SessionUser | undefined> => {
+    const cached = await cache.get(key)
+    if (cached !== undefined) return answer(cached)
+    if (!budget.take(subject?.() ?? 'unknown')) {
+      throw new VibegateError('rate_limited', {
+        detail: `new Bearer tokens over budget (${maxLookups}/s in all, ${maxPerClient}/s per client)`,
+      })
+    }
+    try {
+      const user = sessionUserOf(await client.authUser(accessToken))
+      await remember(key, JSON.stringify(user), validTtlMs)
+      return user
+    } catch (err) {
+      if (!isOurSongError(err, 'oursong_unauthorized', 'oursong_forbidden')) throw err
+      await remember(key, INVALID, invalidTtlMs)
+      return undefined
+    }
+  }
+
   return {
-    async resolve(accessToken) {
+    resolve(accessToken, subject) {
       // OurSong tokens are opaque but not tiny, and a header is bounded anyway.
-      if (accessToken.length < 8 || accessToken.length > 4096) return undefined
+      if (accessToken.length < 8 || accessToken.length > 4096) return Promise.resolve(undefined)
       const key = storeKey('bearer', accessToken)
       const near = local?.get(key)
-      const cached = near && near.expiresAt > clock.now() ? near.value : await cache.get(key)
-      if (cached === INVALID) return undefined
-      if (cached !== undefined) return JSON.parse(cached) as SessionUser
-      const second = Math.floor(clock.now() / 1000)
-      if (second !== window.second) window = { second, count: 0 }
-      if (++window.count > maxLookups) {
-        throw new VibegateError('rate_limited', {
-          detail: `more than ${maxLookups} new Bearer tokens in a second`,
-        })
+      if (near && near.expiresAt > clock.now()) return Promise.resolve(answer(near.value))
+      let pending = inFlight.get(key)
+      if (!pending) {
+        pending = lookUp(key, accessToken, subject).finally(() => inFlight.delete(key))
+        inFlight.set(key, pending)
       }
-      try {
-        const user = sessionUserOf(await client.authUser(accessToken))
-        await remember(key, JSON.stringify(user), validTtlMs)
-        return user
-      } catch (err) {
-        if (!isOurSongError(err, 'oursong_unauthorized', 'oursong_forbidden')) throw err
-        await remember(key, INVALID, invalidTtlMs)
-        return undefined
-      }
+      return pending
     },
   }
 }

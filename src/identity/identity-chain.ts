@@ -12,6 +12,11 @@ export interface IdentityInput {
   authorization: string | undefined
   /** The session cookie's value, if exactly one was sent. */
   sessionCookie: string | undefined
+  /**
+   * The rate-limit subject of the client (its address, an IPv6 /64 as one), asked for only
+   * when a new Bearer token must be looked up; unset: one budget shared by all.
+   */
+  client?: () => string
 }
 
 /**
@@ -24,11 +29,11 @@ export function createIdentityChain(deps: { bearer: BearerIdentity; sessions: Se
   identify(input: IdentityInput): Promise<Identity | undefined>
 } {
   return {
-    async identify({ authorization, sessionCookie }) {
+    async identify({ authorization, sessionCookie, client }) {
       const bearer = bearerToken(authorization)
       if (bearer !== undefined) {
         if (bearer === '') return undefined
-        const user = await deps.bearer.resolve(bearer)
+        const user = await deps.bearer.resolve(bearer, client)
         return user ? { kind: 'bearer', user, accessToken: bearer } : undefined
       }
       if (sessionCookie === undefined) return undefined

@@ -3,7 +3,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createDecisionEngine } from '../../src/decision/decision-engine.js'
 import { createVibeCatalog } from '../../src/decision/vibe-catalog.js'
-import { createDecisionHandler } from '../../src/http/decision-handler.js'
+import { createDecisionHandler, type DecisionEvent } from '../../src/http/decision-handler.js'
 import { cookieSettings } from '../../src/http/session-cookie.js'
 import { createIdentity, type IdentityServices } from '../../src/identity/create-identity.js'
 import type { OurSongClient } from '../../src/oursong/oursong-client.js'
@@ -36,6 +36,7 @@ let identity: IdentityServices
 let server: Server
 let port: number
 let trusted = true
+const events: DecisionEvent[] = []
 
 beforeAll(async () => {
   sim = await startTestSimulator()
@@ -58,6 +59,7 @@ beforeAll(async () => {
     trustsProxy: () => trusted,
     publicUrl: PUBLIC_URL,
     cookies: cookieSettings(PUBLIC_URL),
+    onDecision: (event) => events.push(event),
   })
   server = createServer((req, res) => {
     if (!handler(req, res)) res.writeHead(404).end()
@@ -331,5 +333,50 @@ describe('decision endpoints', () => {
     } finally {
       await sim.clearFaults()
     }
+  })
+
+  test('a flood of new Bearer tokens from one client is rate_limited, and only that client', async () => {
+    await sim.resetCalls()
+    events.length = 0
+    const from = (address: string, token: string): [string, string][] =>
+      nginx('/videos/yellow/1.ts', [
+        ['Authorization', `Bearer ${token}`],
+        ['X-Forwarded-For', address],
+      ])
+    const flood = await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        ask('/authz/auth-request', from('203.0.113.66', `flood-token-${i}-${Date.now()}`)),
+      ),
+    )
+    // The default budget is 10 new tokens a second per client; the flood may straddle
+    // two seconds, so at most 20 were asked and at least 5 refused.
+    expect((await sim.calls())['GET /api/open-api/auth-user']).toBeLessThanOrEqual(20)
+    const refused = flood.filter((r) => r.status === 403 && r.headers['retry-after'] === '1')
+    expect(refused.length).toBeGreaterThanOrEqual(5)
+    // The contract's reason set has no "rate limited": the header says the gate did not ask.
+    expect(refused.every((r) => r.headers['x-vibegate-reason'] === 'upstream_unavailable')).toBe(
+      true,
+    )
+    // Metrics and logs say what happened: not OurSong's fault.
+    expect(events.filter((e) => e.reason === 'rate_limited').length).toBe(refused.length)
+    expect(events.some((e) => e.reason === 'upstream_unavailable')).toBe(false)
+
+    // Envoy (and Traefik) pass a 429 on to the client.
+    const viaEnvoy = await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        ask('/authz/ext-authz/videos/yellow/1.ts', [
+          ['Host', 'gate.test'],
+          ['Authorization', `Bearer envoy-flood-token-${i}-${Date.now()}`],
+          ['X-Forwarded-For', '203.0.113.77'],
+        ]),
+      ),
+    )
+    const limited = viaEnvoy.filter((r) => r.status === 429)
+    expect(limited.length).toBeGreaterThanOrEqual(5)
+    expect(limited.every((r) => r.headers['retry-after'] === '1')).toBe(true)
+
+    // Another client, in the same second, is looked up and allowed.
+    const fan = await ask('/authz/auth-request', from('198.51.100.20', TOKENS.alice))
+    expect(fan.status).toBe(200)
   })
 })

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { rateSubject } from '../../src/http/auth-router.js'
+import { rateSubject } from '../../src/http/rate-subject.js'
 import { createBearerIdentity } from '../../src/identity/bearer-identity.js'
 import type { OurSongClient } from '../../src/oursong/oursong-client.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
@@ -44,6 +44,66 @@ describe('Bearer identity', () => {
     expect((await sim.calls())['GET /api/open-api/auth-user']).toBe(5)
     clock.advance(1000)
     expect(await bearer.resolve(TOKENS.alice)).toMatchObject({ id: 'alice' })
+  })
+
+  test('concurrent requests with one new token make one look-up and count once', async () => {
+    const clock = fakeClock()
+    const bearer = createBearerIdentity({
+      client,
+      cache: createMemoryStore({ clock }),
+      clock,
+      maxLookupsPerSecond: 2,
+      maxLookupsPerClientPerSecond: 2,
+    })
+    await sim.resetCalls()
+    // A player fetching 200 segments at once on a cold cache.
+    const users = await Promise.all(
+      Array.from({ length: 200 }, () => bearer.resolve(TOKENS.alice, () => 'fan')),
+    )
+    expect(users.every((u) => u?.id === 'alice')).toBe(true)
+    expect((await sim.calls())['GET /api/open-api/auth-user']).toBe(1)
+    // The same second, one more new token still fits the budget of 2.
+    expect(await bearer.resolve(TOKENS.bob, () => 'fan')).toMatchObject({ id: 'bob' })
+  })
+
+  test("one client's flood of random tokens leaves other clients their look-ups", async () => {
+    const clock = fakeClock()
+    const bearer = createBearerIdentity({
+      client,
+      cache: createMemoryStore({ clock }),
+      clock,
+      maxLookupsPerSecond: 10,
+      maxLookupsPerClientPerSecond: 3,
+    })
+    await sim.resetCalls()
+    const flood = await Promise.allSettled(
+      Array.from({ length: 30 }, (_, i) =>
+        bearer.resolve(`random-token-${i}-abcdef`, () => '203.0.113.9'),
+      ),
+    )
+    expect(flood.filter((r) => r.status === 'rejected')).toHaveLength(27)
+    expect((await sim.calls())['GET /api/open-api/auth-user']).toBe(3)
+    // Same second: a fan elsewhere with a new token is looked up.
+    expect(await bearer.resolve(TOKENS.alice, () => '198.51.100.7')).toMatchObject({ id: 'alice' })
+  })
+
+  test('a refused token is remembered: asking again costs no OurSong call', async () => {
+    const clock = fakeClock()
+    const bearer = createBearerIdentity({
+      client,
+      cache: createMemoryStore({ clock }),
+      clock,
+      invalidTtlMs: 10_000,
+    })
+    await sim.resetCalls()
+    for (let i = 0; i < 5; i++) {
+      expect(await bearer.resolve('revoked-or-made-up-token', () => 'x')).toBeUndefined()
+      clock.advance(1500)
+    }
+    expect((await sim.calls())['GET /api/open-api/auth-user']).toBe(1)
+    clock.advance(10_000)
+    expect(await bearer.resolve('revoked-or-made-up-token', () => 'x')).toBeUndefined()
+    expect((await sim.calls())['GET /api/open-api/auth-user']).toBe(2)
   })
 
   test('implausible tokens are refused without asking OurSong', async () => {
