@@ -1,6 +1,7 @@
-import { createServer } from 'node:http'
+import type { Server } from 'node:http'
 import { ConfigError, loadConfigFromProcess, type GateConfig } from '../config/load-config.js'
 import { createGate, type Gate } from '../gate/create-gate.js'
+import { createGateServer } from '../http/gate-server.js'
 import { formatProblem, RulesFileError } from '../rules/load-rules.js'
 import { KeySetError } from '../tokens/key-set.js'
 import { createLogger } from '../util/logger.js'
@@ -19,7 +20,8 @@ export const serveCommand: Command = {
 Runs the gateway. Configuration comes from the environment:
   PORT (8080), HOST (0.0.0.0), VIBEGATE_PUBLIC_URL, VIBEGATE_RULES (rules/rules.yaml),
   VIBEGATE_KEYS, VIBEGATE_SESSION_SECRET, VIBEGATE_TRUSTED_PROXIES, VIBEGATE_ALLOWED_REDIRECT_HOSTS,
-  REDIS_URL, OURSONG_BASE_URL, OURSONG_API_KEY, OURSONG_API_SECRET, LOG_LEVEL, VIBEGATE_ADMIN_TOKEN.
+  REDIS_URL, OURSONG_BASE_URL, OURSONG_API_KEY, OURSONG_API_SECRET, LOG_LEVEL, VIBEGATE_ADMIN_TOKEN,
+  VIBEGATE_METRICS_PORT, VIBEGATE_MAX_CONNECTIONS, VIBEGATE_AUTH_REQUEST_HOST.
 A bad configuration exits 1 before listening, naming every problem. SIGTERM or SIGINT
 drains requests in flight, then exits.`,
 
@@ -47,6 +49,8 @@ drains requests in flight, then exits.`,
         trustedProxies: config.trustedProxies,
         allowedRedirectHosts: config.allowedRedirectHosts,
         ...(config.adminToken ? { adminToken: config.adminToken } : {}),
+        authRequestHost: config.authRequestHost,
+        metricsOnHandler: config.metricsPort === undefined,
         logger,
       })
     } catch (err) {
@@ -58,32 +62,47 @@ drains requests in flight, then exits.`,
       else throw err
       return 1
     }
-    const server = createServer(gate.handler)
-    server.keepAliveTimeout = 65_000
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject)
-        server.listen(config.port, config.host, resolve)
-      })
-    } catch (err) {
-      io.stderr.write(
-        `vibegate serve: cannot listen on ${config.host}:${config.port}: ${(err as Error).message}\n`,
-      )
-      await gate.close()
-      return 1
+    const limits = config.maxConnections ? { maxConnections: config.maxConnections } : {}
+    const servers: [Server, number][] = [[createGateServer(gate.handler, limits), config.port]]
+    if (config.metricsPort !== undefined)
+      servers.push([createGateServer(gate.metricsHandler), config.metricsPort])
+    for (const [server, port] of servers) {
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject)
+          server.listen(port, config.host, resolve)
+        })
+      } catch (err) {
+        io.stderr.write(
+          `vibegate serve: cannot listen on ${config.host}:${port}: ${(err as Error).message}\n`,
+        )
+        for (const [other] of servers) if (other.listening) other.close()
+        await gate.close()
+        return 1
+      }
     }
     logger.info(
-      { url: config.publicUrl.origin, port: config.port, rules: config.rulesFile },
+      {
+        url: config.publicUrl.origin,
+        port: config.port,
+        ...(config.metricsPort === undefined ? {} : { metrics_port: config.metricsPort }),
+        rules: config.rulesFile,
+      },
       'vibegate listening',
     )
     await io.stopRequested
     logger.info({}, 'shutting down: draining requests in flight')
-    const drained = new Promise<void>((resolve) => server.close(() => resolve()))
-    server.closeIdleConnections()
-    const timer = setTimeout(() => server.closeAllConnections(), DRAIN_MS)
-    await drained
-    clearTimeout(timer)
+    await Promise.all(servers.map(([server]) => drain(server)))
     await gate.close()
     return 0
   },
+}
+
+/** Stops accepting, lets requests in flight finish (at most DRAIN_MS), then resolves. */
+async function drain(server: Server): Promise<void> {
+  const drained = new Promise<void>((resolve) => server.close(() => resolve()))
+  server.closeIdleConnections()
+  const timer = setTimeout(() => server.closeAllConnections(), DRAIN_MS)
+  await drained
+  clearTimeout(timer)
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { MIN_SECRET_LENGTH } from '../identity/sealer.js'
+import { MIN_ADMIN_TOKEN_LENGTH } from '../http/admin-router.js'
 import { parseTrustedProxies } from '../http/trusted-proxies.js'
 import type { LogLevel } from '../util/logger.js'
 
@@ -17,8 +18,17 @@ export interface GateConfig {
   redisUrl: string | undefined
   oursong: { baseUrl: string; apiKey: string; apiSecret: string }
   logLevel: LogLevel
-  /** Not in the contract: enables `/admin/*` (cache purge). */
+  /** Not in the contract: enables `/admin/*` (cache purge); at least 32 characters. */
   adminToken: string | undefined
+  /** VIBEGATE_METRICS_PORT: when set, `/metrics` is served only on this port. */
+  metricsPort: number | undefined
+  /** VIBEGATE_MAX_CONNECTIONS: the connection cap; undefined: from the open-file limit. */
+  maxConnections: number | undefined
+  /**
+   * VIBEGATE_AUTH_REQUEST_HOST: where `/authz/auth-request` reads the host from:
+   * `x-forwarded-host` (the contract's default: X-Forwarded-Host, else Host) or `host`.
+   */
+  authRequestHost: 'x-forwarded-host' | 'host'
   /** What the operator should hear about at start-up (ephemeral keys, random secret). */
   warnings: string[]
 }
@@ -134,6 +144,42 @@ export function loadConfig(env: NodeJS.ProcessEnv): GateConfig {
       'VIBEGATE_KEYS is unset: an ephemeral signing key is used; tokens stop verifying at every restart',
     )
 
+  const adminToken = value('VIBEGATE_ADMIN_TOKEN')
+  if (adminToken !== undefined && adminToken.length < MIN_ADMIN_TOKEN_LENGTH)
+    problems.push(
+      `VIBEGATE_ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters (generate one with: openssl rand -base64 48)`,
+    )
+  if (adminToken !== undefined && !/^[\x21-\x7e]+$/.test(adminToken))
+    problems.push(
+      'VIBEGATE_ADMIN_TOKEN must be printable ASCII without spaces (it travels in an Authorization header)',
+    )
+
+  const metricsText = value('VIBEGATE_METRICS_PORT')
+  const metricsPort = metricsText === undefined ? undefined : Number(metricsText)
+  if (metricsText !== undefined) {
+    if (!/^\d+$/.test(metricsText) || metricsPort! < 1 || metricsPort! > 65535)
+      problems.push(
+        `VIBEGATE_METRICS_PORT must be a TCP port from 1 to 65535, got "${metricsText}"`,
+      )
+    else if (metricsPort === port)
+      problems.push(
+        `VIBEGATE_METRICS_PORT must differ from PORT (${port}): /metrics moves off the public listener`,
+      )
+  }
+
+  const capText = value('VIBEGATE_MAX_CONNECTIONS')
+  const maxConnections = capText === undefined ? undefined : Number(capText)
+  if (capText !== undefined && (!/^\d+$/.test(capText) || maxConnections! < 1))
+    problems.push(
+      `VIBEGATE_MAX_CONNECTIONS must be a whole number of connections of at least 1, got "${capText}"`,
+    )
+
+  const hostSource = (value('VIBEGATE_AUTH_REQUEST_HOST') ?? 'x-forwarded-host').toLowerCase()
+  if (hostSource !== 'x-forwarded-host' && hostSource !== 'host')
+    problems.push(
+      `VIBEGATE_AUTH_REQUEST_HOST must be x-forwarded-host (read X-Forwarded-Host, else Host) or host (read Host only), got "${hostSource}"`,
+    )
+
   if (problems.length > 0) throw new ConfigError(problems)
   return {
     port,
@@ -147,7 +193,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): GateConfig {
     redisUrl,
     oursong: { baseUrl: baseUrl.replace(/\/$/, ''), apiKey: apiKey!, apiSecret: apiSecret! },
     logLevel,
-    adminToken: value('VIBEGATE_ADMIN_TOKEN'),
+    adminToken,
+    metricsPort,
+    maxConnections,
+    authRequestHost: hostSource as GateConfig['authRequestHost'],
     warnings,
   }
 }

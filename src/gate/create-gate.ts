@@ -4,10 +4,11 @@ import { performance } from 'node:perf_hooks'
 import type { Redis } from 'ioredis'
 import { createDecisionEngine } from '../decision/decision-engine.js'
 import { createVibeCatalog } from '../decision/vibe-catalog.js'
-import { createAdminRouter } from '../http/admin-router.js'
+import { createAdminRouter, MIN_ADMIN_TOKEN_LENGTH } from '../http/admin-router.js'
 import { createAuthRouter } from '../http/auth-router.js'
 import { createDecisionHandler } from '../http/decision-handler.js'
-import { createJwksHandler } from '../http/jwks-handler.js'
+import type { AuthRequestHostSource } from '../http/original-request.js'
+import { createJwksHandler, JWKS_PATH } from '../http/jwks-handler.js'
 import { cookieSettings } from '../http/session-cookie.js'
 import { requestIdOf } from '../http/request-id.js'
 import { parseTrustedProxies } from '../http/trusted-proxies.js'
@@ -47,8 +48,18 @@ export interface GateOptions {
   trustedProxies?: string
   /** Hosts an absolute `return_to` may name; default the public URL's host. */
   allowedRedirectHosts?: string[]
-  /** Enables `/admin/*`. */
+  /** Enables `/admin/*`; at least 32 characters (a TypeError otherwise). */
   adminToken?: string
+  /**
+   * Where `/authz/auth-request` reads the original host: `x-forwarded-host` (default, the
+   * contract's: X-Forwarded-Host, else Host) or `host` (Host only).
+   */
+  authRequestHost?: AuthRequestHostSource
+  /**
+   * Whether {@link Gate.handler} serves `/metrics`; default true. False when the metrics
+   * have a listener of their own ({@link Gate.metricsHandler}, VIBEGATE_METRICS_PORT).
+   */
+  metricsOnHandler?: boolean
   logger?: Logger
   clock?: Clock
 }
@@ -66,6 +77,8 @@ export interface Gate {
    * `/readyz`, `/metrics` on the fast path, everything else through `routes()`.
    */
   handler: (req: IncomingMessage, res: ServerResponse) => void
+  /** A node:http handler serving `/metrics` alone (404 for anything else). */
+  metricsHandler: (req: IncomingMessage, res: ServerResponse) => void
   /** The rules in force. */
   rules(): Rules
   metrics: GateMetrics
@@ -74,6 +87,11 @@ export interface Gate {
 
 /** Builds a gate from its options; the rules and keys are loaded before it returns. */
 export async function createGate(options: GateOptions): Promise<Gate> {
+  if (options.adminToken !== undefined && options.adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+    throw new TypeError(
+      `adminToken must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters (generate one with: openssl rand -base64 48)`,
+    )
+  }
   const logger = options.logger ?? silentLogger()
   const clock = options.clock ?? systemClock
   const publicUrl = new URL(options.publicUrl)
@@ -144,7 +162,9 @@ export async function createGate(options: GateOptions): Promise<Gate> {
   const cookies = cookieSettings(publicUrl)
   const proxies = parseTrustedProxies(options.trustedProxies ?? '127.0.0.1/8,::1/128')
 
-  const router = express.Router()
+  // Paths match exactly, as the fast path compares them: `/AUTH/me` or `/auth/me/` is
+  // nobody's route and gets a prompt 404, never a handler that declines to answer.
+  const router = express.Router({ caseSensitive: true, strict: true })
   router.use(
     createAuthRouter({
       ...identity,
@@ -154,9 +174,19 @@ export async function createGate(options: GateOptions): Promise<Gate> {
       onLogout: (user) => ownership.purgeUser(user.uuid),
     }),
   )
-  router.use(createAdminRouter({ adminToken: options.adminToken, ownership, logger }))
+  router.use(
+    createAdminRouter({
+      adminToken: options.adminToken,
+      ownership,
+      rateLimiter: identity.rateLimiter,
+      trustsProxy: (a) => proxies.trusts(a),
+      logger,
+    }),
+  )
   const jwks = createJwksHandler(() => keysSource?.current() ?? ephemeral!)
-  router.get('/.well-known/jwks.json', (req, res) => void jwks(req, res))
+  router.get(JWKS_PATH, (req, res, next) => {
+    if (!jwks(req, res)) next()
+  })
 
   const decisions = createDecisionHandler({
     engine,
@@ -164,11 +194,14 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     trustsProxy: (a) => proxies.trusts(a),
     publicUrl,
     cookies,
+    ...(options.authRequestHost ? { authRequestHost: options.authRequestHost } : {}),
     logger,
     onDecision: metrics.decision,
   })
   const app = express()
   app.disable('x-powered-by')
+  app.set('case sensitive routing', true)
+  app.set('strict routing', true)
   // One JSON line per human-facing request (never the decision hot path), with its id.
   app.use((req, res, next) => {
     const started = performance.now()
@@ -191,12 +224,13 @@ export async function createGate(options: GateOptions): Promise<Gate> {
   })
   app.use(router)
 
+  const metricsOnHandler = options.metricsOnHandler ?? true
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     if (decisions(req, res) || jwks(req, res)) return
     const path = (req.url ?? '').split('?')[0]
     if (path === '/healthz')
       return void res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok\n')
-    if (path === '/readyz' || path === '/metrics') {
+    if (path === '/readyz' || (path === '/metrics' && metricsOnHandler)) {
       const answer =
         path === '/readyz'
           ? (async () => {
@@ -205,9 +239,7 @@ export async function createGate(options: GateOptions): Promise<Gate> {
                 .writeHead(ready ? 200 : 503, { 'Content-Type': 'text/plain' })
                 .end(ready ? 'ready\n' : 'not ready\n')
             })()
-          : metrics.registry.metrics().then((text) => {
-              res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text)
-            })
+          : serveMetrics(res)
       answer.catch((err: unknown) => {
         logger.error(
           { path, err: String((err as Error)?.stack ?? err) },
@@ -219,6 +251,21 @@ export async function createGate(options: GateOptions): Promise<Gate> {
       return
     }
     app(req, res)
+  }
+
+  function serveMetrics(res: ServerResponse): Promise<void> {
+    return metrics.registry.metrics().then((text) => {
+      res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text)
+    })
+  }
+  const metricsHandler = (req: IncomingMessage, res: ServerResponse): void => {
+    if ((req.url ?? '').split('?')[0] !== '/metrics')
+      return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n')
+    serveMetrics(res).catch((err: unknown) => {
+      logger.error({ err: String((err as Error)?.stack ?? err) }, 'metrics endpoint failed')
+      if (!res.headersSent) res.writeHead(503)
+      res.end()
+    })
   }
 
   return {
@@ -242,6 +289,7 @@ export async function createGate(options: GateOptions): Promise<Gate> {
       return gateMiddleware({ engine: inlineEngine, catalog, cookies, publicUrl })
     },
     handler,
+    metricsHandler,
     rules,
     metrics,
     close() {

@@ -3,7 +3,9 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { VibegateError } from '../errors/vibegate-error.js'
 import type { OwnershipChecker } from '../ownership/ownership-checker.js'
 import type { Logger } from '../util/logger.js'
-import { singleHeader } from './request-headers.js'
+import type { RateLimit, RateLimiter } from '../identity/rate-limiter.js'
+import { rateSubject } from './rate-subject.js'
+import { clientAddress, singleHeader } from './request-headers.js'
 import { toVibegateError } from './to-vibegate-error.js'
 
 /** What the operator routes need. */
@@ -11,31 +13,57 @@ export interface AdminRouterDeps {
   /** VIBEGATE_ADMIN_TOKEN; the routes answer 401 to everything while it is unset. */
   adminToken: string | undefined
   ownership: OwnershipChecker
+  /** Counts failed attempts per client. */
+  rateLimiter: RateLimiter
+  /** VIBEGATE_TRUSTED_PROXIES, to find the client behind a proxy. */
+  trustsProxy: (address: string | undefined) => boolean
   logger: Logger
+  /** Failed attempts a client may make before it is refused for the window; default 10 in 10 min. */
+  failureLimit?: RateLimit
 }
+
+/** The shortest operator token accepted (VIBEGATE_ADMIN_TOKEN), in characters. */
+export const MIN_ADMIN_TOKEN_LENGTH = 32
+
+/** Default of {@link AdminRouterDeps.failureLimit}. */
+export const DEFAULT_ADMIN_FAILURE_LIMIT: RateLimit = { max: 10, windowMs: 600_000 }
 
 /**
  * Operator routes, authenticated with `Authorization: Bearer <VIBEGATE_ADMIN_TOKEN>`:
  * `POST /admin/cache/purge` `{ "user"?: uuid, "vibe"?: id }` forgets cached ownership of a
- * user, of a vibe (for every user), or both, on every replica within a second.
+ * user, of a vibe (for every user), or both, on every replica within a second. A client
+ * that keeps sending wrong tokens is refused (`rate_limited`) before its token is compared.
  */
 export function createAdminRouter(deps: AdminRouterDeps): Router {
-  const router = express.Router()
+  const router = express.Router({ caseSensitive: true, strict: true })
   const expected = deps.adminToken ? digest(deps.adminToken) : undefined
 
-  router.use('/admin', (req: Request, _res: Response, next: NextFunction) => {
-    const header = singleHeader(req, 'authorization')
-    const match = header === undefined ? undefined : /^Bearer ([\x21-\x7e]+)$/.exec(header)
-    // Compared as digests: equal length, constant time, whatever was sent.
-    if (!expected || !match || !timingSafeEqual(digest(match[1]!), expected)) {
-      next(
-        new VibegateError('admin_unauthorized', {
+  const failureLimit = deps.failureLimit ?? DEFAULT_ADMIN_FAILURE_LIMIT
+
+  router.use('/admin', async (req: Request, _res: Response, next: NextFunction) => {
+    const client = rateSubject(clientAddress(req, deps.trustsProxy))
+    try {
+      if ((await deps.rateLimiter.count('admin-failures', client)) >= failureLimit.max) {
+        throw new VibegateError('rate_limited', {
+          detail: `more than ${failureLimit.max} failed operator attempts from ${client}`,
+        })
+      }
+      const header = singleHeader(req, 'authorization')
+      const match = header === undefined ? undefined : /^Bearer ([\x21-\x7e]+)$/.exec(header)
+      // Compared as digests: equal length, constant time, whatever was sent.
+      if (!expected || !match || !timingSafeEqual(digest(match[1]!), expected)) {
+        await deps.rateLimiter.hit('admin-failures', client, {
+          ...failureLimit,
+          max: Number.MAX_SAFE_INTEGER,
+        })
+        throw new VibegateError('admin_unauthorized', {
           detail: expected ? 'wrong or missing token' : 'VIBEGATE_ADMIN_TOKEN is unset',
-        }),
-      )
-      return
+        })
+      }
+      next()
+    } catch (err) {
+      next(err)
     }
-    next()
   })
 
   router.post('/admin/cache/purge', express.json({ limit: '4kb' }), async (req, res) => {

@@ -56,7 +56,7 @@ export interface AuthRouterDeps {
  * redirect-driven routes; never a stack trace.
  */
 export function createAuthRouter(deps: AuthRouterDeps): Router {
-  const router = express.Router()
+  const router = express.Router({ caseSensitive: true, strict: true })
   const cookies = cookieSettings(deps.publicUrl)
   const limits = deps.rateLimits ?? DEFAULT_AUTH_RATE_LIMITS
   // An IPv6 client controls a whole /64: count it as one.

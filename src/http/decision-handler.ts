@@ -11,6 +11,7 @@ import { lockedPage } from './html-page.js'
 import {
   decisionEndpointOf,
   readOriginalRequest,
+  type AuthRequestHostSource,
   type DecisionEndpoint,
 } from './original-request.js'
 import { clientAddress, headerOnce, singleCookie, singleHeader } from './request-headers.js'
@@ -36,6 +37,8 @@ export interface DecisionHandlerOptions {
   /** VIBEGATE_PUBLIC_URL: where browsers are sent to sign in. */
   publicUrl: URL
   cookies: CookieSettings
+  /** Where `/authz/auth-request` reads the host; default `x-forwarded-host`. */
+  authRequestHost?: AuthRequestHostSource
   logger?: Logger
   onDecision?: (event: DecisionEvent) => void
 }
@@ -68,7 +71,7 @@ export function createDecisionHandler(
         `peer ${req.socket.remoteAddress} is not a trusted proxy`,
       )
     }
-    const original = readOriginalRequest(endpoint, req)
+    const original = readOriginalRequest(endpoint, req, options.authRequestHost)
     if ('problem' in original)
       return deny(endpoint, req, res, 403, 'bad_request', undefined, original.problem)
     const authorization = headerOnce(req, 'authorization')

@@ -7,13 +7,16 @@ export const JWKS_PATH = '/.well-known/jwks.json'
 /**
  * Serves `GET /.well-known/jwks.json`: the public parts of every key in force (kid, use,
  * alg), so content servers verify tokens signed by any of them during a rotation. Cached
- * by clients for 5 minutes. Returns false for other URLs.
+ * by clients for 5 minutes. A query is ignored; any other path (a trailing slash, another
+ * case) is not this endpoint: returns false, and the caller answers it (404).
  */
 export function createJwksHandler(
   keys: () => KeySet,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
-    if (req.url !== JWKS_PATH) return false
+    const url = req.url ?? ''
+    const q = url.indexOf('?')
+    if ((q === -1 ? url : url.slice(0, q)) !== JWKS_PATH) return false
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end()
       return true

@@ -31,6 +31,13 @@ export function decisionEndpointOf(url: string): DecisionEndpoint | undefined {
 }
 
 /**
+ * Where `/authz/auth-request` reads the original host: `x-forwarded-host` (the contract's
+ * default: X-Forwarded-Host, else Host) or `host` (Host only, for an nginx that passes the
+ * client's own X-Forwarded-Host through and sets `proxy_set_header Host $host`).
+ */
+export type AuthRequestHostSource = 'x-forwarded-host' | 'host'
+
+/**
  * Reads the original request from the headers each proxy sends. A missing, duplicated or
  * malformed header is a problem (the caller denies with `bad_request`), never a default of
  * `GET /`.
@@ -38,6 +45,7 @@ export function decisionEndpointOf(url: string): DecisionEndpoint | undefined {
 export function readOriginalRequest(
   endpoint: DecisionEndpoint,
   req: IncomingMessage,
+  authRequestHost: AuthRequestHostSource = 'x-forwarded-host',
 ): OriginalRequest | { problem: string } {
   const one = (name: string): string | undefined | null => headerOnce(req, name)
   if (endpoint === 'ext-authz') {
@@ -57,10 +65,11 @@ export function readOriginalRequest(
       : ['x-forwarded-method', 'x-forwarded-uri']
   const method = one(methodHeader)
   const target = one(uriHeader)
-  const forwardedHost = one('x-forwarded-host')
+  const ignoreForwardedHost = endpoint === 'auth-request' && authRequestHost === 'host'
+  const forwardedHost = ignoreForwardedHost ? undefined : one('x-forwarded-host')
   if (method === null || target === null || forwardedHost === null) {
     return {
-      problem: `one of ${methodHeader}, ${uriHeader}, X-Forwarded-Host was sent more than once`,
+      problem: `one of ${methodHeader}, ${uriHeader}${ignoreForwardedHost ? '' : ', X-Forwarded-Host'} was sent more than once`,
     }
   }
   if (!method) return { problem: `${methodHeader} is missing` }

@@ -12,6 +12,8 @@ export interface RateLimit {
 export interface RateLimiter {
   /** Counts an attempt; throws `rate_limited` (429) once the subject is over the limit. */
   hit(bucket: string, subject: string, limit: RateLimit): Promise<void>
+  /** The attempts counted for the subject in its current window (0 when none). */
+  count(bucket: string, subject: string): Promise<number>
 }
 
 /** Creates a {@link RateLimiter} on a {@link KeyValueStore}. */
@@ -24,6 +26,10 @@ export function createRateLimiter(store: KeyValueStore): RateLimiter {
           detail: `${bucket}: more than ${limit.max} in ${limit.windowMs} ms`,
         })
       }
+    },
+    async count(bucket, subject) {
+      const value = await store.get(storeKey('rate', bucket, subject))
+      return value === undefined ? 0 : Number(value) || 0
     },
   }
 }

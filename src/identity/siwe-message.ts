@@ -102,7 +102,8 @@ export function verifySiwe(
 
   let signer: string
   try {
-    if (!/^0x[0-9a-fA-F]{130}$/.test(signature)) throw new Error('not 65 bytes of hex')
+    if (!/^0x[0-9a-fA-F]{128}(?:00|01|1[bB]|1[cC])$/.test(signature))
+      throw new Error('not 65 bytes of hex ending in a v of 27 or 28 (or 0 or 1)')
     const sig = Signature.from(signature)
     if (BigInt(sig.s) > SECP256K1_HALF_N) throw new Error('high-s (malleable) signature')
     signer = verifyMessage(message, sig)
@@ -110,13 +111,26 @@ export function verifySiwe(
     return {
       ok: false,
       reason: 'signature',
-      problem: `unusable signature: ${(err as Error).message.slice(0, 80)}`,
+      // ethers quotes the offending value in its messages; its shortMessage does not.
+      problem: `unusable signature: ${describeSignatureError(err)}`,
     }
   }
   if (getAddress(signer) !== getAddress(parsed.address)) {
     return { ok: false, reason: 'signature', problem: 'signed by another address' }
   }
   return { ok: true, value: { address: getAddress(parsed.address), nonce: parsed.nonce } }
+}
+
+/** What went wrong with a signature, without any of its bytes (they must not be logged). */
+function describeSignatureError(err: unknown): string {
+  const { shortMessage, code, message } = err as {
+    shortMessage?: unknown
+    code?: unknown
+    message?: unknown
+  }
+  if (typeof shortMessage === 'string') return `${shortMessage} (${String(code)})`.slice(0, 120)
+  if (code === undefined && typeof message === 'string') return message.slice(0, 120)
+  return 'rejected by the signature library'
 }
 
 const SECP256K1_HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n

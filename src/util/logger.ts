@@ -32,9 +32,36 @@ export const REDACTED_FIELDS = [
   'token',
 ] as const
 
+/** Longest string a log field keeps, in characters: hosts, paths, problems. */
+export const MAX_LOG_FIELD_LENGTH = 256
+/** Longest error text (`err`, a stack) a log line keeps, in characters. */
+export const MAX_LOG_ERROR_LENGTH = 4096
+
+/**
+ * Clips the string fields of a log object (and of objects one level down): much of what is
+ * logged is chosen by whoever sent the request (paths, hosts, header values), and a line
+ * per request must not grow with it. The clipped part is counted, never kept.
+ */
+export function clipLogFields(obj: Record<string, unknown>, depth = 0): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined
+  for (const key of Object.keys(obj)) {
+    const value = obj[key]
+    let clipped: unknown = value
+    if (typeof value === 'string') {
+      const max = key === 'err' || key === 'stack' ? MAX_LOG_ERROR_LENGTH : MAX_LOG_FIELD_LENGTH
+      if (value.length > max) clipped = `${value.slice(0, max)}…[${value.length - max} more]`
+    } else if (depth === 0 && value && typeof value === 'object' && !Array.isArray(value)) {
+      const inner = clipLogFields(value as Record<string, unknown>, 1)
+      if (inner !== value) clipped = inner
+    }
+    if (clipped !== value) (out ??= { ...obj })[key] = clipped
+  }
+  return out ?? obj
+}
+
 /**
  * A JSON logger on stdout (or `destination`), at `level` (default `info`), with
- * {@link REDACTED_FIELDS} redacted.
+ * {@link REDACTED_FIELDS} redacted and string fields clipped ({@link clipLogFields}).
  */
 export function createLogger(
   options: { level?: LogLevel; destination?: NodeJS.WritableStream } = {},
@@ -45,6 +72,7 @@ export function createLogger(
       level: options.level ?? 'info',
       base: undefined,
       redact: { paths, censor: '[redacted]' },
+      formatters: { log: (obj) => clipLogFields(obj) },
     },
     options.destination ?? process.stdout,
   )

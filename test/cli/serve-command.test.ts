@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
+import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freeLowPort } from '../helpers/free-port.js'
 import { startTestSimulator, type SimulatorHarness } from '../helpers/simulator-harness.js'
 import { TEST_API_KEY, TEST_API_SECRET, TOKENS } from '../helpers/test-fixture.js'
 
@@ -24,20 +25,18 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
+const freePort = freeLowPort
 
-function serve(env: Record<string, string>): {
+function serve(
+  env: Record<string, string>,
+  wrapper: string[] = [],
+): {
   child: ChildProcess
   output: () => string
   exited: Promise<number | null>
 } {
-  const child = spawn(process.execPath, [CLI, 'serve'], {
+  const [command, ...prefix] = [...wrapper, process.execPath]
+  const child = spawn(command!, [...prefix, CLI, 'serve'], {
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -135,5 +134,71 @@ describe('vibegate serve', () => {
     })
     expect(await gate.exited).toBe(1)
     expect(gate.output()).toMatch(/broken\.yaml:3:\d+: rules\[0\]\.match\.paths\[0\]/)
+  })
+
+  /** The environment of a gate on `port` in front of the test simulator. */
+  const gateEnv = (port: number, extra: Record<string, string> = {}): Record<string, string> => ({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    VIBEGATE_RULES: join(dir, 'rules.yaml'),
+    VIBEGATE_SESSION_SECRET: 's'.repeat(40),
+    OURSONG_BASE_URL: sim.url,
+    OURSONG_API_KEY: TEST_API_KEY,
+    OURSONG_API_SECRET: TEST_API_SECRET,
+    ...extra,
+  })
+  const listening = async (gate: ReturnType<typeof serve>): Promise<void> => {
+    for (let i = 0; i < 200 && !gate.output().includes('vibegate listening'); i++)
+      await new Promise((r) => setTimeout(r, 25))
+    expect(gate.output()).toContain('vibegate listening')
+  }
+
+  test('idle sockets past its open-file limit cannot take the gate down', async () => {
+    const port = await freePort()
+    // 256 descriptors: without a connection cap the gate's accept() fails with EMFILE and
+    // every later request, /healthz included, waits forever.
+    const gate = serve(gateEnv(port), ['prlimit', '--nofile=256:256'])
+    const sockets: Socket[] = []
+    try {
+      await listening(gate)
+      for (let i = 0; i < 400; i++) {
+        const socket = connect(port, '127.0.0.1')
+        socket.on('error', () => undefined)
+        sockets.push(socket)
+        await new Promise((resolve) => {
+          socket.once('connect', resolve)
+          socket.once('error', resolve)
+        })
+      }
+      const decision = await fetch(`http://127.0.0.1:${port}/authz/auth-request`, {
+        headers: { 'X-Original-Method': 'GET', 'X-Original-URI': '/videos/yellow/1.ts' },
+        signal: AbortSignal.timeout(3000),
+      })
+      expect(decision.status).toBe(401)
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`, {
+        signal: AbortSignal.timeout(3000),
+      })
+      expect(health.status).toBe(200)
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      gate.child.kill('SIGTERM')
+    }
+    expect(await gate.exited).toBe(0)
+  })
+
+  test('VIBEGATE_METRICS_PORT moves /metrics off the public listener', async () => {
+    const [port, metricsPort] = [await freePort(), await freePort()]
+    const gate = serve(gateEnv(port, { VIBEGATE_METRICS_PORT: String(metricsPort) }))
+    try {
+      await listening(gate)
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404)
+      const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`)
+      expect(metrics.status).toBe(200)
+      expect(await metrics.text()).toContain('vibegate_decisions_total')
+      expect((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status).toBe(404)
+    } finally {
+      gate.child.kill('SIGTERM')
+    }
+    expect(await gate.exited).toBe(0)
   })
 })

@@ -74,4 +74,44 @@ describe('loadConfig', () => {
     }
     expect(error!.message).not.toContain('short-secret-value')
   })
+
+  test('hardening settings: operator token length, metrics port, connection cap, auth-request host', () => {
+    const config = loadConfig({
+      ...minimal,
+      VIBEGATE_ADMIN_TOKEN: 'o'.repeat(32),
+      VIBEGATE_METRICS_PORT: '9100',
+      VIBEGATE_MAX_CONNECTIONS: '5000',
+      VIBEGATE_AUTH_REQUEST_HOST: 'host',
+    })
+    expect(config).toMatchObject({
+      adminToken: 'o'.repeat(32),
+      metricsPort: 9100,
+      maxConnections: 5000,
+      authRequestHost: 'host',
+    })
+    expect(loadConfig(minimal)).toMatchObject({
+      metricsPort: undefined,
+      maxConnections: undefined,
+      authRequestHost: 'x-forwarded-host',
+    })
+    let error: unknown
+    try {
+      loadConfig({
+        ...minimal,
+        VIBEGATE_ADMIN_TOKEN: 'short-admin-token',
+        VIBEGATE_METRICS_PORT: '8080',
+        VIBEGATE_MAX_CONNECTIONS: 'lots',
+        VIBEGATE_AUTH_REQUEST_HOST: 'forwarded',
+      })
+    } catch (err) {
+      error = err
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    const message = (error as ConfigError).message
+    expect(message).toContain('VIBEGATE_ADMIN_TOKEN must be at least 32 characters')
+    expect(message).toContain('VIBEGATE_METRICS_PORT must differ from PORT')
+    expect(message).toContain('VIBEGATE_MAX_CONNECTIONS')
+    expect(message).toContain('VIBEGATE_AUTH_REQUEST_HOST must be x-forwarded-host')
+    expect((error as ConfigError).problems).toHaveLength(4)
+  })
 })

@@ -2,6 +2,8 @@ import { describe, expect, test } from '@jest/globals'
 import express from 'express'
 import request from 'supertest'
 import { createAdminRouter } from '../../src/http/admin-router.js'
+import { createRateLimiter } from '../../src/identity/rate-limiter.js'
+import { createMemoryStore } from '../../src/store/memory-store.js'
 import type { OwnershipChecker } from '../../src/ownership/ownership-checker.js'
 import { silentLogger } from '../../src/util/logger.js'
 
@@ -12,7 +14,16 @@ function app(adminToken: string | undefined): { app: express.Express; purged: st
     purgeVibe: async (vibe: string) => void purged.push(`vibe:${vibe}`),
   } as unknown as OwnershipChecker
   const a = express()
-  a.use(createAdminRouter({ adminToken, ownership, logger: silentLogger() }))
+  a.use(
+    createAdminRouter({
+      adminToken,
+      ownership,
+      rateLimiter: createRateLimiter(createMemoryStore()),
+      trustsProxy: () => false,
+      logger: silentLogger(),
+      failureLimit: { max: 3, windowMs: 60_000 },
+    }),
+  )
   return { app: a, purged }
 }
 
@@ -59,5 +70,19 @@ describe('POST /admin/cache/purge', () => {
       .send(body)
     expect(response.status).toBe(400)
     expect(response.body).toMatchObject({ error: 'bad_request' })
+  })
+
+  test('a client that keeps guessing is refused, even with the right token', async () => {
+    const { app: a, purged } = app('operator-token-123')
+    const guess = (token: string) =>
+      request(a)
+        .post('/admin/cache/purge')
+        .set('authorization', `Bearer ${token}`)
+        .send({ user: 'u-1' })
+    for (let i = 0; i < 3; i++) expect((await guess(`wrong-${i}`)).status).toBe(401)
+    const refused = await guess('operator-token-123')
+    expect(refused.status).toBe(429)
+    expect(refused.body).toMatchObject({ error: 'rate_limited' })
+    expect(purged).toEqual([])
   })
 })

@@ -37,6 +37,7 @@ let server: Server
 let port: number
 let trusted = true
 const events: DecisionEvent[] = []
+let keys: Awaited<ReturnType<typeof ephemeralKeySet>>
 
 beforeAll(async () => {
   sim = await startTestSimulator()
@@ -47,7 +48,7 @@ beforeAll(async () => {
     publicUrl: PUBLIC_URL,
     sessionSecret: 'y'.repeat(32),
   })
-  const keys = await ephemeralKeySet()
+  keys = await ephemeralKeySet()
   const handler = createDecisionHandler({
     engine: createDecisionEngine({
       rules: () => rules,
@@ -378,5 +379,47 @@ describe('decision endpoints', () => {
     // Another client, in the same second, is looked up and allowed.
     const fan = await ask('/authz/auth-request', from('198.51.100.20', TOKENS.alice))
     expect(fan.status).toBe(200)
+  })
+
+  test('VIBEGATE_AUTH_REQUEST_HOST=host: a client-sent X-Forwarded-Host cannot pick the host', async () => {
+    const { rules: hostRules } = parseRules(
+      `version: 1
+rules:
+  - { id: preview, match: { paths: ["/**"], hosts: [preview.test] }, access: public }
+  - { id: members, match: { paths: ["/**"] }, access: authenticated }
+`,
+      'rules.yaml',
+    )
+    const engine = createDecisionEngine({
+      rules: () => hostRules,
+      identity: identity.identity,
+      ownership: createOwnershipChecker({ client, cache: createTieredCache() }),
+      tokens: createTokenIssuer({ keys: () => keys, issuer: PUBLIC_URL.origin }),
+    })
+    const spoofed = nginx('/page', [['X-Forwarded-Host', 'preview.test']])
+    const answers: Record<string, number> = {}
+    for (const authRequestHost of ['x-forwarded-host', 'host'] as const) {
+      const handler = createDecisionHandler({
+        engine,
+        catalog: createVibeCatalog({ client }),
+        trustsProxy: () => true,
+        publicUrl: PUBLIC_URL,
+        cookies: cookieSettings(PUBLIC_URL),
+        authRequestHost,
+      })
+      const local = createServer((req, res) => void handler(req, res))
+      await new Promise<void>((resolve) => local.listen(0, '127.0.0.1', resolve))
+      const saved = port
+      port = (local.address() as AddressInfo).port
+      try {
+        answers[authRequestHost] = (await ask('/authz/auth-request', spoofed)).status
+      } finally {
+        port = saved
+        local.closeAllConnections()
+        await new Promise((resolve) => local.close(resolve))
+      }
+    }
+    // The contract's default believes the header; the setting reads Host alone.
+    expect(answers).toEqual({ 'x-forwarded-host': 200, host: 401 })
   })
 })

@@ -39,6 +39,8 @@ describe('GET /.well-known/jwks.json', () => {
 
   test('other methods are 405, other paths are not this handler’s', async () => {
     expect((await fetch(`${url}/.well-known/jwks.json`, { method: 'POST' })).status).toBe(405)
-    expect((await fetch(`${url}/.well-known/jwks.json?x=1`)).status).toBe(404)
+    expect((await fetch(`${url}/.well-known/jwks.json?x=1`)).status).toBe(200)
+    expect((await fetch(`${url}/.well-known/jwks.json/`)).status).toBe(404)
+    expect((await fetch(`${url}/.WELL-KNOWN/jwks.json`)).status).toBe(404)
   })
 })

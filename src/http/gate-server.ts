@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+
+/** Limits of {@link createGateServer}: what idle, slow or many clients may cost the gate. */
+export interface ServerLimits {
+  /**
+   * Most open client connections. Past it, a new connection closes the connection that has
+   * been idle longest (no request in flight: never sent one, or between keep-alive
+   * requests); only when every connection is busy is the new one refused. So idle sockets,
+   * however many, cannot keep a proxy out. Default {@link defaultMaxConnections}.
+   */
+  maxConnections?: number
+  /** Time a client has to send a request's headers, ms; default 10000 (Node: 60000). */
+  headersTimeoutMs?: number
+  /** Time a client has to send a whole request, ms; default 30000 (Node: 300000). */
+  requestTimeoutMs?: number
+  /**
+   * A connection on which nothing moves for this long is closed, whatever the state of its
+   * request, ms; default 60000 (nginx's proxy_read_timeout). The backstop that frees a
+   * socket even if a handler never answers.
+   */
+  idleTimeoutMs?: number
+  /** Keep-alive between requests, ms; default 65000 (longer than proxies' 60 s). */
+  keepAliveTimeoutMs?: number
+}
+
+/** A node:http server with {@link ServerLimits} applied, and its connection counts. */
+export interface GateServer extends Server {
+  /** Connections open now, and how many were closed to make room for new ones. */
+  connectionStats(): { open: number; evicted: number; refused: number }
+}
+
+/**
+ * Creates the node:http server the gate listens with (`serve`, `demo`): tight header and
+ * request timeouts against slow clients, an inactivity backstop, and a connection cap that
+ * evicts idle connections first (see {@link ServerLimits.maxConnections}).
+ */
+export function createGateServer(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  limits: ServerLimits = {},
+): GateServer {
+  const max = limits.maxConnections ?? defaultMaxConnections()
+  if (!Number.isInteger(max) || max < 1)
+    throw new TypeError(`maxConnections must be a positive integer, got ${String(max)}`)
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs ?? 10_000,
+      requestTimeout: limits.requestTimeoutMs ?? 30_000,
+      keepAliveTimeout: limits.keepAliveTimeoutMs ?? 65_000,
+      // How often the two timeouts above are enforced; Node's default is 30 s.
+      connectionsCheckingInterval: 1000,
+    },
+    handler,
+  ) as GateServer
+  server.timeout = limits.idleTimeoutMs ?? 60_000
+
+  // Idle connections in the order they became idle: the first is the one to evict.
+  const idle = new Map<Socket, true>()
+  const busy = new Map<Socket, number>()
+  let evicted = 0
+  let refused = 0
+
+  server.on('connection', (socket: Socket) => {
+    socket.once('close', () => {
+      idle.delete(socket)
+      busy.delete(socket)
+    })
+    if (idle.size + busy.size >= max) {
+      const oldest = idle.keys().next().value
+      if (oldest === undefined) {
+        refused++
+        socket.destroy()
+        return
+      }
+      idle.delete(oldest)
+      oldest.destroy()
+      evicted++
+    }
+    idle.set(socket, true)
+  })
+  // Registered before the handler, so a connection counts as busy before any work starts.
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket
+    idle.delete(socket)
+    busy.set(socket, (busy.get(socket) ?? 0) + 1)
+    res.once('close', () => {
+      const left = (busy.get(socket) ?? 1) - 1
+      if (left > 0) return void busy.set(socket, left)
+      busy.delete(socket)
+      if (!socket.destroyed) idle.set(socket, true)
+    })
+  })
+  server.connectionStats = () => ({ open: idle.size + busy.size, evicted, refused })
+  return server
+}
+
+/**
+ * The default connection cap: the process's open-file limit less 512 descriptors kept for
+ * Redis, OurSong, files and logs, at most 16384; 8192 where the limit cannot be read.
+ */
+export function defaultMaxConnections(): number {
+  let limit: number | undefined
+  try {
+    const line = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))
+    limit = line ? Number(line[1]) : undefined
+  } catch {
+    limit = undefined
+  }
+  if (limit === undefined) return 8192
+  return Math.max(64, Math.min(16_384, limit - 512))
+}
