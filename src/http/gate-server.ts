@@ -53,7 +53,9 @@ export function createGateServer(
     },
     handler,
   ) as GateServer
-  server.timeout = limits.idleTimeoutMs ?? 60_000
+  const idleTimeoutMs = limits.idleTimeoutMs ?? 60_000
+  const headersTimeoutMs = limits.headersTimeoutMs ?? 10_000
+  server.timeout = idleTimeoutMs
 
   // Idle connections in the order they became idle: the first is the one to evict.
   const idle = new Map<Socket, true>()
@@ -78,10 +80,14 @@ export function createGateServer(
       evicted++
     }
     idle.set(socket, true)
+    // Node's headersTimeout starts with the first byte; a socket that never sends one gets
+    // the same time, not the 60 s inactivity backstop.
+    socket.setTimeout(Math.min(headersTimeoutMs, idleTimeoutMs))
   })
   // Registered before the handler, so a connection counts as busy before any work starts.
   server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket
+    if (!busy.has(socket) && socket.timeout !== idleTimeoutMs) socket.setTimeout(idleTimeoutMs)
     idle.delete(socket)
     busy.set(socket, (busy.get(socket) ?? 0) + 1)
     res.once('close', () => {

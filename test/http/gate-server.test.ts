@@ -102,4 +102,14 @@ describe('the gate server under idle and slow clients', () => {
     clearInterval(drip)
     expect(closed).toMatch(/^HTTP\/1\.1 408/)
   })
+
+  test('a socket that never sends a byte is closed after the headers timeout', async () => {
+    const port = await listen({ headersTimeoutMs: 300 })
+    const silent = connect(port, '127.0.0.1')
+    sockets.push(silent)
+    silent.on('error', () => undefined)
+    const started = performance.now()
+    await new Promise((resolve) => silent.once('close', resolve))
+    expect(performance.now() - started).toBeLessThan(2000)
+  })
 })
