@@ -6,6 +6,7 @@ import {
   type DecisionReason,
 } from '../decision/decision-engine.js'
 import type { VibeCatalog } from '../decision/vibe-catalog.js'
+import { createLogThrottle } from '../util/log-throttle.js'
 import { silentLogger, type Logger } from '../util/logger.js'
 import { lockedPage } from './html-page.js'
 import {
@@ -53,6 +54,8 @@ export function createDecisionHandler(
   options: DecisionHandlerOptions,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   const logger = options.logger ?? silentLogger()
+  // Denials are logged at most 10 a second per reason; `suppressed` counts the rest.
+  const throttle = createLogThrottle()
 
   const respond = async (
     endpoint: DecisionEndpoint,
@@ -139,7 +142,19 @@ export function createDecisionHandler(
   ): Promise<void> => {
     res.setHeader('X-Vibegate-Reason', publicReason(reason))
     if (problem && LOGGED_REASONS.has(reason)) {
-      logger.info({ request_id: requestIdOf(req), endpoint, reason, problem }, 'request denied')
+      const suppressed = throttle.admit(reason)
+      if (suppressed !== undefined) {
+        logger.info(
+          {
+            request_id: requestIdOf(req),
+            endpoint,
+            reason,
+            problem,
+            ...(suppressed > 0 ? { suppressed } : {}),
+          },
+          'request denied',
+        )
+      }
     }
     if (reason === 'not_owned' && decision?.rule) {
       const requires = await options.catalog.unlocks(decision.missing)
