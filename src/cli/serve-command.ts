@@ -21,7 +21,8 @@ Runs the gateway. Configuration comes from the environment:
   PORT (8080), HOST (0.0.0.0), VIBEGATE_PUBLIC_URL, VIBEGATE_RULES (rules/rules.yaml),
   VIBEGATE_KEYS, VIBEGATE_SESSION_SECRET, VIBEGATE_TRUSTED_PROXIES, VIBEGATE_ALLOWED_REDIRECT_HOSTS,
   REDIS_URL, OURSONG_BASE_URL, OURSONG_API_KEY, OURSONG_API_SECRET, LOG_LEVEL, VIBEGATE_ADMIN_TOKEN,
-  VIBEGATE_METRICS_PORT, VIBEGATE_MAX_CONNECTIONS, VIBEGATE_AUTH_REQUEST_HOST.
+  VIBEGATE_METRICS_PORT, VIBEGATE_MAX_CONNECTIONS, VIBEGATE_AUTH_REQUEST_HOST,
+  VIBEGATE_SESSION_REVALIDATE.
 A bad configuration exits 1 before listening, naming every problem. SIGTERM or SIGINT
 drains requests in flight, then exits.`,
 
@@ -50,6 +51,7 @@ drains requests in flight, then exits.`,
         allowedRedirectHosts: config.allowedRedirectHosts,
         ...(config.adminToken ? { adminToken: config.adminToken } : {}),
         authRequestHost: config.authRequestHost,
+        sessionRevalidateMs: config.sessionRevalidateMs,
         metricsOnHandler: config.metricsPort === undefined,
         logger,
       })

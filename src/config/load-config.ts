@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { MIN_SECRET_LENGTH } from '../identity/sealer.js'
 import { MIN_ADMIN_TOKEN_LENGTH } from '../http/admin-router.js'
 import { parseTrustedProxies } from '../http/trusted-proxies.js'
+import { parseDuration } from '../rules/duration.js'
 import type { LogLevel } from '../util/logger.js'
 
 /** The configuration of `vibegate serve` (contract section 2), validated. */
@@ -29,6 +30,8 @@ export interface GateConfig {
    * `x-forwarded-host` (the contract's default: X-Forwarded-Host, else Host) or `host`.
    */
   authRequestHost: 'x-forwarded-host' | 'host'
+  /** VIBEGATE_SESSION_REVALIDATE: how often a session re-checks its OurSong token, ms; 0 = never. */
+  sessionRevalidateMs: number
   /** What the operator should hear about at start-up (ephemeral keys, random secret). */
   warnings: string[]
 }
@@ -180,6 +183,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): GateConfig {
       `VIBEGATE_AUTH_REQUEST_HOST must be x-forwarded-host (read X-Forwarded-Host, else Host) or host (read Host only), got "${hostSource}"`,
     )
 
+  const revalidateText = value('VIBEGATE_SESSION_REVALIDATE') ?? '5m'
+  const revalidate = /^(\d+)(ms|s|m|h)?$/.exec(revalidateText)
+  const sessionRevalidateMs = revalidate
+    ? parseDuration(revalidate[2] ? revalidateText : Number(revalidate[1]))
+    : 0
+  if (!revalidate || sessionRevalidateMs > 86_400_000)
+    problems.push(
+      `VIBEGATE_SESSION_REVALIDATE must be a duration such as 5m, 300s or 300 (seconds), at most 24h, or 0 for never; got "${revalidateText}"`,
+    )
+
   if (problems.length > 0) throw new ConfigError(problems)
   return {
     port,
@@ -197,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GateConfig {
     metricsPort,
     maxConnections,
     authRequestHost: hostSource as GateConfig['authRequestHost'],
+    sessionRevalidateMs,
     warnings,
   }
 }

@@ -126,6 +126,14 @@ export const ERROR_CODES = {
     status: 401,
     message: 'The gate token was issued by another gate.',
   },
+  token_wrong_rule: {
+    status: 401,
+    message: 'The gate token was issued for a rule this server does not serve.',
+  },
+  token_wrong_path: {
+    status: 403,
+    message: 'The gate token does not cover this path.',
+  },
   jwks_unavailable: {
     status: 503,
     message: 'The gate’s signing keys could not be fetched; try again shortly.',
@@ -146,5 +154,7 @@ export type GateTokenErrorCode = Extract<
   | 'token_expired'
   | 'token_wrong_audience'
   | 'token_wrong_issuer'
+  | 'token_wrong_rule'
+  | 'token_wrong_path'
   | 'jwks_unavailable'
 >

@@ -14,6 +14,7 @@ import { requestIdOf } from '../http/request-id.js'
 import { parseTrustedProxies } from '../http/trusted-proxies.js'
 import { createIdentity } from '../identity/create-identity.js'
 import { createOurSongClient } from '../oursong/oursong-client.js'
+import { createCircuitBreaker } from '../ownership/circuit-breaker.js'
 import { createOwnershipChecker } from '../ownership/ownership-checker.js'
 import { createTieredCache } from '../ownership/tiered-cache.js'
 import type { Rules } from '../rules/compiled-rules.js'
@@ -60,6 +61,13 @@ export interface GateOptions {
    * have a listener of their own ({@link Gate.metricsHandler}, VIBEGATE_METRICS_PORT).
    */
   metricsOnHandler?: boolean
+  /**
+   * How often a session re-checks the user's OurSong token (auth-user), ms; default 300000
+   * (5 minutes); 0 = never. A token OurSong revoked ends the session within this time. While
+   * OurSong cannot answer, a session is let through for as long again past the due check,
+   * then requests needing it are `upstream_unavailable` (never a logout).
+   */
+  sessionRevalidateMs?: number
   logger?: Logger
   clock?: Clock
 }
@@ -128,6 +136,8 @@ export async function createGate(options: GateOptions): Promise<Gate> {
   const client = createOurSongClient({ ...options.oursong, logger, onCall: metrics.upstream })
   closers.push(() => client.close())
 
+  // One view of OurSong's health for the ownership checks and the session re-validations.
+  const breaker = createCircuitBreaker({ clock })
   const identity = createIdentity({
     client,
     store,
@@ -138,12 +148,18 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     sessionSecret: options.sessionSecret,
     clock,
     ...(options.allowedRedirectHosts ? { allowedRedirectHosts: options.allowedRedirectHosts } : {}),
+    ...(options.sessionRevalidateMs !== undefined
+      ? { sessionRevalidateMs: options.sessionRevalidateMs }
+      : {}),
+    breaker,
+    logger,
   })
   const ownership = createOwnershipChecker({
     client,
     cache: createTieredCache({ shared, clock }),
     clock,
     logger,
+    breaker,
     onLookup: metrics.lookup,
   })
   const tokens = createTokenIssuer({

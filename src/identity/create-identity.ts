@@ -1,11 +1,14 @@
 import type { OurSongClient } from '../oursong/oursong-client.js'
+import type { CircuitBreaker } from '../ownership/circuit-breaker.js'
 import type { KeyValueStore } from '../store/key-value-store.js'
 import { systemClock, type Clock } from '../util/clock.js'
+import type { Logger } from '../util/logger.js'
 import { createBearerIdentity, type BearerIdentity } from './bearer-identity.js'
 import { createIdentityChain } from './identity-chain.js'
 import { createOAuthSignIn, type OAuthSignIn } from './oauth-sign-in.js'
 import { createRateLimiter, type RateLimiter } from './rate-limiter.js'
 import { createSealer } from './sealer.js'
+import { createSessionRevalidator } from './session-revalidator.js'
 import { createSessionStore, type SessionStore } from './session-store.js'
 import { createWalletSignIn, type WalletSignIn } from './wallet-sign-in.js'
 
@@ -33,6 +36,20 @@ export interface IdentityOptions {
   sessionAbsoluteTtlMs?: number
   /** See `SessionStoreOptions.localCacheMs`; default 0. */
   sessionLocalCacheMs?: number
+  /**
+   * How often a session re-checks its OurSong token with auth-user, ms; default 300000
+   * (5 minutes); 0 = never. A token OurSong refuses ends the session. See
+   * `createSessionRevalidator`.
+   */
+  sessionRevalidateMs?: number
+  /**
+   * While OurSong cannot answer, how long past a due check a session is still let through,
+   * ms; default `sessionRevalidateMs`. Then requests needing it are `upstream_unavailable`.
+   */
+  sessionRevalidateGraceMs?: number
+  /** The OurSong circuit breaker, shared with the ownership checks; default none. */
+  breaker?: CircuitBreaker
+  logger?: Logger
 }
 
 /** Every identity component, wired. */
@@ -58,6 +75,17 @@ export function createIdentity(options: IdentityOptions): IdentityServices {
     idleTtlMs: options.sessionIdleTtlMs ?? 12 * 3_600_000,
     absoluteTtlMs,
     localCacheMs: options.sessionLocalCacheMs ?? 0,
+  })
+  const revalidator = createSessionRevalidator({
+    client: options.client,
+    sessions,
+    clock,
+    intervalMs: options.sessionRevalidateMs ?? 300_000,
+    ...(options.sessionRevalidateGraceMs !== undefined
+      ? { graceMs: options.sessionRevalidateGraceMs }
+      : {}),
+    ...(options.breaker ? { breaker: options.breaker } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   })
   const bearer = createBearerIdentity({ client: options.client, cache: options.store, clock })
   const oauth = createOAuthSignIn({
@@ -88,7 +116,7 @@ export function createIdentity(options: IdentityOptions): IdentityServices {
     oauth,
     wallet,
     bearer,
-    identity: createIdentityChain({ bearer, sessions }),
+    identity: createIdentityChain({ bearer, sessions, revalidator }),
     rateLimiter: createRateLimiter(options.store),
     sessionCookieMaxAge: Math.floor(absoluteTtlMs / 1000),
   }

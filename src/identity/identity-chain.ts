@@ -1,4 +1,5 @@
 import type { BearerIdentity } from './bearer-identity.js'
+import type { SessionRevalidator } from './session-revalidator.js'
 import type { Session, SessionStore, SessionUser } from './session-store.js'
 
 /** Who is asking, and how they proved it. */
@@ -23,9 +24,15 @@ export interface IdentityInput {
  * The identity chain (as Oathkeeper's authenticators): a `Bearer` token first, then the
  * session cookie; each says "not responsible" when its credential is absent. A credential
  * that is present but invalid ends the chain with no identity: a bad Bearer token does not
- * fall back to the cookie.
+ * fall back to the cookie. A session whose OurSong token is due for a check is re-validated
+ * first (see `createSessionRevalidator`).
  */
-export function createIdentityChain(deps: { bearer: BearerIdentity; sessions: SessionStore }): {
+export function createIdentityChain(deps: {
+  bearer: BearerIdentity
+  sessions: SessionStore
+  /** Re-checks the OurSong token behind a session when due; absent: never. */
+  revalidator?: SessionRevalidator
+}): {
   identify(input: IdentityInput): Promise<Identity | undefined>
 } {
   return {
@@ -37,7 +44,8 @@ export function createIdentityChain(deps: { bearer: BearerIdentity; sessions: Se
         return user ? { kind: 'bearer', user, accessToken: bearer } : undefined
       }
       if (sessionCookie === undefined) return undefined
-      const session = await deps.sessions.get(sessionCookie)
+      const found = await deps.sessions.get(sessionCookie)
+      const session = found && deps.revalidator ? await deps.revalidator.check(found) : found
       return session
         ? { kind: session.kind, user: session.user, accessToken: session.accessToken, session }
         : undefined

@@ -29,6 +29,11 @@ export interface Session {
   accessToken: string
   /** ms since the epoch. */
   createdAt: number
+  /**
+   * When OurSong last accepted `accessToken` (sign-in counts), ms since the epoch. Sealed
+   * with the rest, so every replica knows when the token is due to be checked again.
+   */
+  validatedAt: number
   /** Absolute end, ms since the epoch: sign in again after it. */
   expiresAt: number
   /** End unless used again before, ms since the epoch (idle timeout). */
@@ -57,8 +62,16 @@ export interface SessionStoreOptions {
 export interface SessionStore {
   /** Starts a session under a fresh id (a new id at every sign-in: no fixation). */
   create(init: { user: SessionUser; kind: SessionKind; accessToken: string }): Promise<Session>
-  /** The live session for a cookie value, or undefined (unknown, expired, tampered, malformed). */
-  get(id: string): Promise<Session | undefined>
+  /**
+   * The live session for a cookie value, or undefined (unknown, expired, tampered, malformed).
+   * `fresh` skips this replica's own copy (`localCacheMs`) and reads the store.
+   */
+  get(id: string, options?: { fresh?: boolean }): Promise<Session | undefined>
+  /**
+   * Records that OurSong accepted the session's token at `at` (ms since the epoch), for
+   * every replica; returns the updated session. A session that ended meanwhile stays ended.
+   */
+  markValidated(session: Session, at: number): Promise<Session | undefined>
   /** Ends a session; unknown ids are fine. */
   destroy(id: string): Promise<void>
 }
@@ -88,6 +101,18 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     await store.set(key, sealer.seal(JSON.stringify(record), key), ttl)
   }
 
+  const read = async (id: string): Promise<Session | undefined> => {
+    const key = storeKey('session', id)
+    const box = await store.get(key)
+    const text = box === undefined ? undefined : sealer.open(box, key)
+    if (text === undefined) return undefined
+    const record = JSON.parse(text) as Omit<Session, 'id' | 'validatedAt'> & {
+      validatedAt?: number
+    }
+    // Records written before validatedAt existed: sign-in was their last validation.
+    return { id, ...record, validatedAt: record.validatedAt ?? record.createdAt }
+  }
+
   return {
     async create({ user, kind, accessToken }) {
       const now = clock.now()
@@ -97,6 +122,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
         kind,
         accessToken,
         createdAt: now,
+        validatedAt: now,
         expiresAt: now + absoluteTtlMs,
         idleExpiresAt: Math.min(now + idleTtlMs, now + absoluteTtlMs),
       }
@@ -104,16 +130,14 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
       return session
     },
 
-    async get(id) {
+    async get(id, options = {}) {
       if (typeof id !== 'string' || !SESSION_ID.test(id)) return undefined
-      const cached = localCacheMs > 0 ? local.get(id) : undefined
+      const cached = localCacheMs > 0 && !options.fresh ? local.get(id) : undefined
       if (cached && cached.expiresAt > clock.now() && clock.now() < cached.value.expiresAt)
         return cached.value
+      const session = await read(id)
+      if (!session) return undefined
       const key = storeKey('session', id)
-      const box = await store.get(key)
-      const text = box === undefined ? undefined : sealer.open(box, key)
-      if (text === undefined) return undefined
-      const session = { id, ...(JSON.parse(text) as Omit<Session, 'id'>) }
       const now = clock.now()
       if (now >= session.expiresAt || now >= session.idleExpiresAt) {
         await store.delete(key)
@@ -126,6 +150,17 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
       }
       if (localCacheMs > 0) local.set(id, session, now + localCacheMs)
       return session
+    },
+
+    async markValidated(session, at) {
+      // Re-read: the session may have ended (logout, another replica) since it was handed out.
+      const current = await read(session.id)
+      if (!current || clock.now() >= current.expiresAt || clock.now() >= current.idleExpiresAt)
+        return undefined
+      const updated: Session = { ...current, validatedAt: Math.max(current.validatedAt, at) }
+      await write(updated)
+      if (localCacheMs > 0) local.set(updated.id, updated, clock.now() + localCacheMs)
+      return updated
     },
 
     async destroy(id) {

@@ -33,7 +33,8 @@ export interface OwnershipOptions {
   issuerTtlMs?: number
   /**
    * Off (0) by default. When OurSong fails, an owned answer expired less than this many ms
-   * ago may still be served; never a not-owned one, never beyond this window.
+   * ago may still be served; never a not-owned one, never beyond this window, and never
+   * one written more than the cache's `maxEntryAgeMs` (default 1 hour) ago.
    */
   staleIfErrorMs?: number
   /** Default: opens after 5 consecutive upstream failures, retries after 10 s. */

@@ -15,6 +15,13 @@ export interface TieredCacheOptions {
    * on another replica reaches this one within that time.
    */
   generationTtlMs?: number
+  /**
+   * How long after it was written an entry may be served at all, fresh or stale, ms;
+   * default 3600000 (1 hour), at most 30 days. Longer TTLs are cut to it. It is what lets
+   * the tier forget purges: a purge is remembered in process for this long (plus a minute),
+   * so everything cached before it is dead by the time it is forgotten.
+   */
+  maxEntryAgeMs?: number
 }
 
 /** A hit: the value and when it stops being fresh (ms since the epoch). */
@@ -30,7 +37,8 @@ export interface CacheHit<V> {
  * entry carries its absolute expiry, checked against the injected clock on every read, so
  * neither tier ever serves a value past its TTL. Keys are structured and hashed. Purges
  * work by generation: the generation of each scope (a user, a vibe) is part of the keys of
- * its entries, and a purge bumps it, so old entries become unreachable everywhere.
+ * its entries, and a purge moves it to a number never used before, so old entries become
+ * unreachable everywhere, for good.
  */
 export interface TieredCache {
   /** The key of an entry under the current generations of `scopes`. */
@@ -41,7 +49,10 @@ export interface TieredCache {
   ): Promise<string>
   get<V>(key: string): Promise<CacheHit<V> | undefined>
   set<V>(key: string, value: V, ttlMs: number): Promise<void>
-  /** The in-process copy even when expired (for stale-if-error), never the shared tier. */
+  /**
+   * The in-process copy even when expired (for stale-if-error), never the shared tier, and
+   * never one written more than `maxEntryAgeMs` ago.
+   */
   peekLocal<V>(key: string): { value: V; expiresAt: number } | undefined
   /** Makes every entry of `scope` unreachable. */
   purge(scope: Scope): Promise<void>
@@ -50,20 +61,45 @@ export interface TieredCache {
 /** A purge scope: every entry of one user, or of one vibe. */
 export type Scope = { kind: 'user' | 'vibe'; id: string }
 
-// Generations outlive every entry they guard.
+// Redis generation keys live this long after the last purge of their scope (each purge
+// restarts it). Far longer than any entry may live, and than any clock skew between replicas.
 const GENERATION_TTL_MS = 30 * 86_400_000
-// In process, how long a purge is remembered: longer than any entry's TTL (the longest, the
-// issuer lists, is 5 minutes by default).
-const GENERATION_MEMORY_MS = 3_600_000
+// Between reading a generation and writing under it there is at most one upstream call;
+// a forgotten purge must also outlive an answer that was asked for just before it.
+const PURGE_MARGIN_MS = 60_000
 
-/** Creates a {@link TieredCache}. */
+/** An in-process entry: the JSON text, and when it was first written (ms since the epoch). */
+interface LocalEntry {
+  text: string
+  writtenAt: number
+}
+
+/**
+ * Creates a {@link TieredCache}.
+ *
+ * Purges are never undone (issue #9): a generation never repeats, because each purge sets
+ * it to the larger of the last one + 1 and the clock (ms since the epoch), in process and
+ * in Redis alike. So when a generation is forgotten (pruned in process, or its Redis key
+ * expired) and the scope reads as generation 0 again, the next purge still gets a new
+ * number, and generation 0 only finds entries written since, because every entry older than
+ * `maxEntryAgeMs` is dead and a purge is remembered for longer than that.
+ */
 export function createTieredCache(options: TieredCacheOptions = {}): TieredCache {
   const clock = options.clock ?? systemClock
-  const local = new LruCache<string>(options.maxLocalEntries ?? 10_000)
+  const maxEntryAgeMs = options.maxEntryAgeMs ?? 3_600_000
+  if (!Number.isInteger(maxEntryAgeMs) || maxEntryAgeMs < 1 || maxEntryAgeMs > GENERATION_TTL_MS) {
+    throw new TypeError(
+      `maxEntryAgeMs must be a positive integer of at most 30 days, got ${String(maxEntryAgeMs)}`,
+    )
+  }
+  const local = new LruCache<LocalEntry>(options.maxLocalEntries ?? 10_000)
   // With a shared tier, generations live there and replicas keep short-lived copies;
   // without one, this map is the truth (it grows only with purges, so it is not evicted).
   const generations = new LruCache<number>(options.maxLocalEntries ?? 10_000)
   const ownGenerations = new Map<string, { value: number; at: number }>()
+  // The last generation this process handed out, of any scope: with it, a generation is
+  // new even if the clock stepped back.
+  let lastGeneration = 0
   const generationTtlMs = options.generationTtlMs ?? 1000
   const { shared } = options
 
@@ -88,45 +124,52 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
       const hit = local.get(key)
       if (hit && hit.expiresAt > now)
         return {
-          value: JSON.parse(hit.value) as V,
+          value: JSON.parse(hit.value.text) as V,
           expiresAt: hit.expiresAt,
           tier: 'local' as const,
         }
       if (!shared) return undefined
       const text = await shared.get(key)
       if (text === undefined) return undefined
-      const { v, e } = JSON.parse(text) as { v: string; e: number }
+      const { v, e, w } = JSON.parse(text) as { v: string; e: number; w?: number }
       if (e <= now) return undefined
-      local.set(key, v, e)
+      // An entry of an older gate has no `w`: assume the oldest it could be.
+      local.set(key, { text: v, writtenAt: w ?? e - maxEntryAgeMs }, e)
       return { value: JSON.parse(v) as V, expiresAt: e, tier: 'shared' as const }
     },
 
     async set(key, value, ttlMs) {
-      const expiresAt = clock.now() + ttlMs
+      const now = clock.now()
+      const lifeMs = Math.min(ttlMs, maxEntryAgeMs)
+      const expiresAt = now + lifeMs
       const text = JSON.stringify(value)
-      local.set(key, text, expiresAt)
-      await shared?.set(key, JSON.stringify({ v: text, e: expiresAt }), ttlMs)
+      local.set(key, { text, writtenAt: now }, expiresAt)
+      await shared?.set(key, JSON.stringify({ v: text, e: expiresAt, w: now }), lifeMs)
     },
 
     peekLocal<V>(key: string) {
       const hit = local.get(key)
-      return hit ? { value: JSON.parse(hit.value) as V, expiresAt: hit.expiresAt } : undefined
+      if (!hit || clock.now() - hit.value.writtenAt >= maxEntryAgeMs) return undefined
+      return { value: JSON.parse(hit.value.text) as V, expiresAt: hit.expiresAt }
     },
 
     async purge(scope) {
       const key = storeKey('generation', scope.kind, scope.id)
+      const now = clock.now()
+      const floor = Math.max(now, lastGeneration + 1)
       if (shared) {
-        const value = await shared.increment(key, GENERATION_TTL_MS)
+        const value = await shared.advance(key, floor, GENERATION_TTL_MS)
+        lastGeneration = Math.max(lastGeneration, value)
         generations.set(key, value, clock.now() + generationTtlMs)
       } else {
-        const now = clock.now()
-        const next = (ownGenerations.get(key)?.value ?? 0) + 1
+        const next = Math.max((ownGenerations.get(key)?.value ?? 0) + 1, floor)
+        lastGeneration = next
         ownGenerations.delete(key)
         ownGenerations.set(key, { value: next, at: now })
-        // A generation only matters while entries cached under the previous one may live;
-        // past the longest TTL it can go (oldest first: the map is in insertion order).
+        // A purge only matters while entries cached before it may be served; past that
+        // (maxEntryAgeMs, plus a margin) it can go, oldest first: the map is in insertion order.
         for (const [k, g] of ownGenerations) {
-          if (now - g.at < GENERATION_MEMORY_MS) break
+          if (now - g.at < maxEntryAgeMs + PURGE_MARGIN_MS) break
           ownGenerations.delete(k)
         }
       }

@@ -60,6 +60,14 @@ export interface Simulator {
   setHolding(change: HoldingChange): void
   /** A new access token for a fixture user id (expires like OAuth-issued ones). */
   issueAccessToken(userId: string): string
+  /**
+   * Revokes an access token (issued or from the fixture), as a user disconnecting the app
+   * at OurSong would: from now on every call with it answers 401. False when it was not
+   * valid. A test hook of the TypeScript API only; there is no `/__sim` route for it.
+   */
+  revokeAccessToken(accessToken: string): boolean
+  /** Revokes every valid access token of a fixture user id (test hook); how many. */
+  revokeUserTokens(userId: string): number
 }
 
 /** Creates a {@link Simulator} over a copy of `options.fixture`. */
@@ -199,6 +207,8 @@ export function createSimulator(options: CreateSimulatorOptions): Simulator {
       if (!world.userById(userId)) throw new TypeError(`issueAccessToken: unknown user ${userId}`)
       return deps.tokens.issue(userId).accessToken
     },
+    revokeAccessToken: (accessToken) => deps.tokens.revoke(accessToken),
+    revokeUserTokens: (userId) => deps.tokens.revokeUser(userId),
   }
 }
 

@@ -16,8 +16,12 @@ export interface IssuedTokens {
 export interface TokenStore {
   /** Issues a new token pair for the user; the access token expires after `expiresIn` s. */
   issue(userId: string): IssuedTokens
-  /** The user id of a valid, unexpired access token, else undefined. */
+  /** The user id of a valid, unexpired, unrevoked access token, else undefined. */
   resolve(accessToken: string): string | undefined
+  /** Refuses the token from now on (a fixture token too); false when it was not valid. */
+  revoke(accessToken: string): boolean
+  /** Revokes every valid token of the user (tokens issued later work); how many. */
+  revokeUser(userId: string): number
 }
 
 /**
@@ -29,6 +33,26 @@ export function createTokenStore(options: {
   fixtureTokens: ReadonlyMap<string, string>
 }): TokenStore {
   const issued = new Map<string, { userId: string; expiresAt: number }>()
+  const revoked = new Set<string>()
+  const resolve = (accessToken: string): string | undefined => {
+    if (revoked.has(accessToken)) return undefined
+    const fixed = options.fixtureTokens.get(accessToken)
+    if (fixed !== undefined) return fixed
+    const entry = issued.get(accessToken)
+    if (!entry) return undefined
+    if (options.clock.now() >= entry.expiresAt) {
+      issued.delete(accessToken)
+      return undefined
+    }
+    return entry.userId
+  }
+  const revoke = (accessToken: string): boolean => {
+    if (resolve(accessToken) === undefined) return false
+    issued.delete(accessToken)
+    // Fixture tokens are not in `issued`: every revoked token is remembered instead.
+    revoked.add(accessToken)
+    return true
+  }
   return {
     issue(userId) {
       const accessToken = randomBytes(32).toString('base64url')
@@ -42,16 +66,14 @@ export function createTokenStore(options: {
         expiresIn: ACCESS_TOKEN_TTL_SECONDS,
       }
     },
-    resolve(accessToken) {
-      const fixed = options.fixtureTokens.get(accessToken)
-      if (fixed !== undefined) return fixed
-      const entry = issued.get(accessToken)
-      if (!entry) return undefined
-      if (options.clock.now() >= entry.expiresAt) {
-        issued.delete(accessToken)
-        return undefined
-      }
-      return entry.userId
+    resolve,
+    revoke,
+    revokeUser(userId) {
+      const owners: [string, string][] = [
+        ...options.fixtureTokens,
+        ...[...issued].map(([token, entry]): [string, string] => [token, entry.userId]),
+      ]
+      return owners.filter(([token, owner]) => owner === userId && revoke(token)).length
     },
   }
 }

@@ -20,6 +20,13 @@ export interface KeyValueStore {
    * after which the counter disappears (fixed-window rate limits).
    */
   increment(key: string, ttlMs: number): Promise<number>
+  /**
+   * Sets the counter at `key` to the larger of its value + 1 and `atLeast`, restarts its
+   * time to live (`ttlMs`, from now) and returns the new value; atomic. While the key lives
+   * its values only grow, and seeding `atLeast` from a clock (ms since the epoch) keeps them
+   * growing after it expired. For purge generations, which must never repeat.
+   */
+  advance(key: string, atLeast: number, ttlMs: number): Promise<number>
   /** Answers when the store is reachable (for /readyz). */
   ping(): Promise<boolean>
   /** Releases connections the store owns. */

@@ -66,6 +66,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): KeyValueSto
       entry.value = String(Number(entry.value) + 1)
       return Number(entry.value)
     },
+    advance: async (key, atLeast, ttlMs) => {
+      checkTtl(ttlMs)
+      checkFloor(atLeast)
+      const next = Math.max(Number(live(key)?.value ?? 0) + 1, atLeast)
+      put(key, String(next), ttlMs)
+      return next
+    },
     ping: async () => true,
     close: async () => {
       entries.clear()
@@ -77,5 +84,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): KeyValueSto
 export function checkTtl(ttlMs: number): void {
   if (!Number.isInteger(ttlMs) || ttlMs < 1) {
     throw new TypeError(`ttlMs must be a positive integer, got ${String(ttlMs)}`)
+  }
+}
+
+/** A counter floor must be a safe whole number (ms since the epoch fit). */
+export function checkFloor(atLeast: number): void {
+  if (!Number.isSafeInteger(atLeast)) {
+    throw new TypeError(`atLeast must be a safe integer, got ${String(atLeast)}`)
   }
 }

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis'
 import { VibegateError } from '../errors/vibegate-error.js'
 import type { KeyValueStore } from './key-value-store.js'
-import { checkTtl } from './memory-store.js'
+import { checkFloor, checkTtl } from './memory-store.js'
 
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
@@ -17,6 +17,12 @@ export interface RedisStoreOptions {
 
 const INCREMENT = `local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n`
+
+// The larger of value + 1 and the floor, with a fresh TTL on every call: a generation key
+// that expired comes back larger than before (the floor is a clock), never as 1 again.
+const ADVANCE = `local n = math.max((tonumber(redis.call('GET', KEYS[1])) or 0) + 1, tonumber(ARGV[1]))
+redis.call('SET', KEYS[1], string.format('%.0f', n), 'PX', ARGV[2])
 return n`
 
 /**
@@ -84,6 +90,13 @@ export function createRedisStore(options: RedisStoreOptions): KeyValueStore {
     increment: async (key, ttlMs) => {
       checkTtl(ttlMs)
       return Number(await run('INCR', () => redis.eval(INCREMENT, 1, k(key), ttlMs)))
+    },
+    advance: async (key, atLeast, ttlMs) => {
+      checkTtl(ttlMs)
+      checkFloor(atLeast)
+      return Number(
+        await run('ADVANCE', () => redis.eval(ADVANCE, 1, k(key), String(atLeast), ttlMs)),
+      )
     },
     ping: async () => {
       try {

@@ -5,8 +5,9 @@ export type { GateTokenErrorCode }
 
 /**
  * Why a gate token was refused. `code` is stable (switch on it); `status` is 401 for a token
- * problem and 503 when the gate's keys could not be fetched (`jwks_unavailable`), which is
- * not the client's fault. `detail` says exactly what failed, for logs; it never contains the
+ * problem, 403 for a good token that does not cover the request's path (`token_wrong_path`),
+ * and 503 when the gate's keys could not be fetched (`jwks_unavailable`), which is not the
+ * client's fault. `detail` says exactly what failed, for logs; it never contains the
  * token.
  *
  * | code                   | status | when                                                    |
@@ -16,6 +17,8 @@ export type { GateTokenErrorCode }
  * | `token_expired`        | 401    | past `exp` (beyond the tolerance), or `iat` too old     |
  * | `token_wrong_audience` | 401    | `aud` is not the one expected                           |
  * | `token_wrong_issuer`   | 401    | `iss` is not the gate expected                          |
+ * | `token_wrong_rule`     | 401    | `rule` not taken (options `rule`, `pathPrefixes`)       |
+ * | `token_wrong_path`     | 403    | the rule's `pathPrefixes` do not cover the request path |
  * | `jwks_unavailable`     | 503    | the JWKS could not be fetched or parsed                 |
  *
  * @example

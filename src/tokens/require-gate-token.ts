@@ -34,9 +34,14 @@ export type GateTokenRequest = Request & { vibegate: GateTokenContext }
 
 /**
  * Options of {@link requireGateToken}: the verifier's, plus where the token is read from.
+ * With `pathPrefixes`, the path checked is the request's full target as this server
+ * received it (`req.originalUrl`, before any mount point is stripped).
  *
  * @example
  * requireGateToken({ jwks, issuer, audience, onError: (e) => log.info({ code: e.code, detail: e.detail }) })
+ * // One audience per content server; each rule's tokens only on that rule's paths:
+ * requireGateToken({ jwks, issuer, audience: 'video-cdn',
+ *   pathPrefixes: { 'yellow-hd': '/videos/yellow/hd', 'yellow-sd': '/videos/yellow/sd' } })
  */
 export interface RequireGateTokenOptions extends VerifyGateTokenOptions {
   /** Reads the token from a request; default the `Authorization: Bearer <token>` header. */
@@ -54,6 +59,9 @@ export interface RequireGateTokenOptions extends VerifyGateTokenOptions {
  *
  * - `401` JSON `{ error, message }` with `WWW-Authenticate: Bearer` for a missing token, or
  *   `Bearer error="invalid_token", error_description="..."` for a refused one (RFC 6750);
+ * - `403` JSON `{ error: "token_wrong_path", message }` with `Bearer
+ *   error="insufficient_scope"` for a good token whose rule does not cover the path
+ *   (`pathPrefixes`);
  * - `503` JSON `{ error: "jwks_unavailable", message }` when the gate's keys cannot be fetched.
  *
  * Options are checked when the middleware is built (a bad one throws a `TypeError`), and the
@@ -84,7 +92,7 @@ export function requireGateToken(options: RequireGateTokenOptions): RequestHandl
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     let claims: GateClaims
     try {
-      claims = await verifier.verify(getToken(req))
+      claims = await verifier.verify(getToken(req), { path: req.originalUrl })
     } catch (error) {
       if (!(error instanceof GateTokenError)) {
         next(error)
@@ -122,12 +130,13 @@ export function bearerToken(req: Request): string | undefined {
 
 function refuse(res: Response, error: GateTokenError): void {
   res.set('Cache-Control', 'no-store')
-  if (error.status === 401) {
+  if (error.status === 401 || error.status === 403) {
+    const kind = error.status === 403 ? 'insufficient_scope' : 'invalid_token'
     res.set(
       'WWW-Authenticate',
       error.code === 'token_missing'
         ? 'Bearer'
-        : `Bearer error="invalid_token", error_description="${headerText(error.publicMessage)}"`,
+        : `Bearer error="${kind}", error_description="${headerText(error.publicMessage)}"`,
     )
   }
   res.status(error.status).json(error.toJSON())

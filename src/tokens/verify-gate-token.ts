@@ -12,6 +12,7 @@ import {
 } from 'jose'
 import { parseGateClaims, type GateClaims } from './gate-claims.js'
 import { GateTokenError } from './gate-token-error.js'
+import { createTokenScope, type TokenScope, type TokenScopeOptions } from './token-scope.js'
 
 /**
  * The algorithms gate tokens are signed with; nothing else is ever accepted.
@@ -29,10 +30,11 @@ export const GATE_TOKEN_ALGORITHMS: readonly string[] = Object.freeze(['EdDSA', 
  *   jwks: 'https://gate.example/.well-known/jwks.json',
  *   issuer: 'https://gate.example', // VIBEGATE_PUBLIC_URL
  *   audience: 'video-cdn',          // the rule's token.audience
+ *   rule: ['yellow-hd', 'yellow-sd'], // optional: only these rules' tokens
  *   jwksCooldownMs: 10_000,
  * }
  */
-export interface VerifyGateTokenOptions {
+export interface VerifyGateTokenOptions extends TokenScopeOptions {
   /**
    * Where the gate's public keys come from: the URL of its `/.well-known/jwks.json` (fetched
    * with a cache, see the `jwks*` options), or a jose key getter such as `createLocalJWKSet(jwks)`.
@@ -70,9 +72,22 @@ export interface GateTokenVerifier {
   /**
    * The token's claims, or a {@link GateTokenError}: `token_missing` for an empty or absent
    * token, `jwks_unavailable` when the keys could not be fetched, another `token_*` code when
-   * the token is refused.
+   * the token is refused (`token_wrong_rule`, `token_wrong_path` for the `rule` and
+   * `pathPrefixes` options). `request.path` is the request target as received (path and
+   * optional query, e.g. `req.url`); it is required when `pathPrefixes` is set.
    */
-  verify(token: string | undefined): Promise<GateClaims>
+  verify(token: string | undefined, request?: GateTokenRequestInfo): Promise<GateClaims>
+}
+
+/**
+ * What a verifier needs of the request, for `pathPrefixes`.
+ *
+ * @example
+ * await verifier.verify(token, { path: req.url })
+ */
+export interface GateTokenRequestInfo {
+  /** The request target as this server received it: path and optional query. */
+  path?: string | undefined
 }
 
 // The only header members the gate writes. Anything else (jwk, jku, x5u, x5c, x5t, crit,
@@ -92,6 +107,10 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
  * (key rotation at the gate) makes the verifier fetch the JWKS again, at most once per
  * `jwksCooldownMs`.
  *
+ * Tokens of two rules with the same audience are otherwise interchangeable. Give each
+ * content server its own audience, and with `rule` (and `pathPrefixes`, checked against
+ * `verify(token, { path })`) take only the rules meant for it, each on its own paths.
+ *
  * @example
  * const verifier = createGateVerifier({
  *   jwks: 'https://gate.example/.well-known/jwks.json',
@@ -106,7 +125,7 @@ export function createGateVerifier(options: VerifyGateTokenOptions): GateTokenVe
     typeof options.jwks === 'function'
       ? options.jwks
       : remoteKeySet(jwksUrl(options.jwks), settings)
-  return buildVerifier(settings, resolveKey, options.clock)
+  return buildVerifier(settings, resolveKey, options.clock, createTokenScope(options))
 }
 
 // verifyGateToken(token, { jwks: url }) is called per request; without this, each call would
@@ -128,12 +147,18 @@ const MAX_SHARED_KEY_SETS = 32
  *   audience: 'vibegate',
  * })
  * console.log(claims.sub, claims.rule, claims.vibes)
+ *
+ * // One audience per content server, and each rule's tokens only on its own paths:
+ * await verifyGateToken(token, { ...options, pathPrefixes: { 'yellow-hd': '/videos/yellow/hd' } },
+ *   { path: req.url })
  */
 export async function verifyGateToken(
   token: string,
   options: VerifyGateTokenOptions,
+  request?: GateTokenRequestInfo,
 ): Promise<GateClaims> {
   const settings = checkOptions(options)
+  const scope = createTokenScope(options)
   let resolveKey: JWTVerifyGetKey
   if (typeof options.jwks === 'function') {
     resolveKey = options.jwks
@@ -156,7 +181,7 @@ export async function verifyGateToken(
     }
     resolveKey = shared
   }
-  return buildVerifier(settings, resolveKey, options.clock).verify(token)
+  return buildVerifier(settings, resolveKey, options.clock, scope).verify(token, request)
 }
 
 function remoteKeySet(url: URL, settings: Settings): JWTVerifyGetKey {
@@ -171,6 +196,7 @@ function buildVerifier(
   settings: Settings,
   resolveKey: JWTVerifyGetKey,
   clock: { now(): number } | undefined,
+  scope: TokenScope,
 ): GateTokenVerifier {
   const getKey: JWTVerifyGetKey = async (header, token) => {
     checkHeader(header)
@@ -181,7 +207,12 @@ function buildVerifier(
     }
   }
   return {
-    async verify(token) {
+    async verify(token, request) {
+      if (scope.needsPath && typeof request?.path !== 'string') {
+        throw new TypeError(
+          'vibegate/verify: with pathPrefixes, verify(token, { path }) needs the path',
+        )
+      }
       if (token === undefined || token === '') throw new GateTokenError('token_missing')
       if (
         typeof token !== 'string' ||
@@ -206,7 +237,9 @@ function buildVerifier(
       } catch (error) {
         throw translate(error)
       }
-      return parseGateClaims(payload)
+      const claims = parseGateClaims(payload)
+      scope.check(claims, request?.path)
+      return claims
     },
   }
 }

@@ -20,6 +20,8 @@ export {
   createGateVerifier,
   GATE_TOKEN_ALGORITHMS,
   verifyGateToken,
+  type GateTokenRequestInfo,
   type GateTokenVerifier,
   type VerifyGateTokenOptions,
 } from './verify-gate-token.js'
+export type { TokenScopeOptions } from './token-scope.js'

@@ -82,8 +82,10 @@ describe('loadConfig', () => {
       VIBEGATE_METRICS_PORT: '9100',
       VIBEGATE_MAX_CONNECTIONS: '5000',
       VIBEGATE_AUTH_REQUEST_HOST: 'host',
+      VIBEGATE_SESSION_REVALIDATE: '90s',
     })
     expect(config).toMatchObject({
+      sessionRevalidateMs: 90_000,
       adminToken: 'o'.repeat(32),
       metricsPort: 9100,
       maxConnections: 5000,
@@ -93,7 +95,12 @@ describe('loadConfig', () => {
       metricsPort: undefined,
       maxConnections: undefined,
       authRequestHost: 'x-forwarded-host',
+      sessionRevalidateMs: 300_000,
     })
+    expect(loadConfig({ ...minimal, VIBEGATE_SESSION_REVALIDATE: '0' }).sessionRevalidateMs).toBe(0)
+    expect(loadConfig({ ...minimal, VIBEGATE_SESSION_REVALIDATE: '120' }).sessionRevalidateMs).toBe(
+      120_000,
+    )
     let error: unknown
     try {
       loadConfig({
@@ -102,6 +109,7 @@ describe('loadConfig', () => {
         VIBEGATE_METRICS_PORT: '8080',
         VIBEGATE_MAX_CONNECTIONS: 'lots',
         VIBEGATE_AUTH_REQUEST_HOST: 'forwarded',
+        VIBEGATE_SESSION_REVALIDATE: 'often',
       })
     } catch (err) {
       error = err
@@ -112,6 +120,7 @@ describe('loadConfig', () => {
     expect(message).toContain('VIBEGATE_METRICS_PORT must differ from PORT')
     expect(message).toContain('VIBEGATE_MAX_CONNECTIONS')
     expect(message).toContain('VIBEGATE_AUTH_REQUEST_HOST must be x-forwarded-host')
-    expect((error as ConfigError).problems).toHaveLength(4)
+    expect(message).toContain('VIBEGATE_SESSION_REVALIDATE must be a duration')
+    expect((error as ConfigError).problems).toHaveLength(5)
   })
 })

@@ -31,6 +31,10 @@ export interface SimulatorHarness {
     token_ids?: number[]
     amount?: number
   }): Promise<void>
+  /** Revokes an access token at the simulator (its TypeScript hook: no control route). */
+  revokeAccessToken(accessToken: string): boolean
+  /** Revokes every current access token of a user at the simulator (TypeScript hook). */
+  revokeUserTokens(userId: string): number
 }
 
 /** Starts the simulator on an ephemeral loopback port with the test fixture. */
@@ -58,6 +62,8 @@ export async function startTestSimulator(
     fault: async (fault) => void (await control('POST', '/__sim/faults', fault)),
     clearFaults: async () => void (await control('DELETE', '/__sim/faults')),
     setHolding: async (holding) => void (await control('PUT', '/__sim/holdings', holding)),
+    revokeAccessToken: (accessToken) => sim.simulator.revokeAccessToken(accessToken),
+    revokeUserTokens: (userId) => sim.simulator.revokeUserTokens(userId),
   }
 }
 

@@ -108,6 +108,54 @@ describe.each(backends)('session store on %s', (_name, makeStore) => {
     expect(await sessions.get(id)).toBeUndefined()
   })
 
+  test('validatedAt starts at sign-in; markValidated records a later one for every replica', async () => {
+    const created = await sessions.create({ user: USER, kind: 'oauth', accessToken: 't' })
+    expect(created.validatedAt).toBe(clock.now())
+    const replica = createSessionStore({
+      store: kv,
+      sealer: createSealer(SECRET, 'session'),
+      clock,
+      localCacheMs: 5000,
+    })
+    expect((await replica.get(created.id))?.validatedAt).toBe(created.validatedAt)
+    clock.advance(HOUR)
+    const updated = await sessions.markValidated(created, clock.now())
+    expect(updated).toMatchObject({ id: created.id, user: USER, validatedAt: clock.now() })
+    expect((await sessions.get(created.id))?.validatedAt).toBe(clock.now())
+    // The replica's own copy is older (expired by now); `fresh` always reads the store.
+    expect((await replica.get(created.id, { fresh: true }))?.validatedAt).toBe(clock.now())
+  })
+
+  test('fresh skips the replica’s own copy', async () => {
+    const created = await sessions.create({ user: USER, kind: 'oauth', accessToken: 't' })
+    const replica = createSessionStore({
+      store: kv,
+      sealer: createSealer(SECRET, 'session'),
+      clock,
+      localCacheMs: 5000,
+    })
+    await replica.get(created.id)
+    clock.advance(1000)
+    await sessions.markValidated(created, clock.now())
+    expect((await replica.get(created.id))?.validatedAt).toBe(created.validatedAt)
+    expect((await replica.get(created.id, { fresh: true }))?.validatedAt).toBe(clock.now())
+  })
+
+  test('markValidated does not bring an ended session back', async () => {
+    const created = await sessions.create({ user: USER, kind: 'oauth', accessToken: 't' })
+    await sessions.destroy(created.id)
+    expect(await sessions.markValidated(created, clock.now())).toBeUndefined()
+    expect(await sessions.get(created.id)).toBeUndefined()
+  })
+
+  test('a record from before validatedAt existed counts its sign-in as its validation', async () => {
+    const created = await sessions.create({ user: USER, kind: 'oauth', accessToken: 't' })
+    const key = storeKey('session', created.id)
+    const { id: _id, validatedAt: _v, ...old } = created
+    await kv.set(key, createSealer(SECRET, 'session').seal(JSON.stringify(old), key), HOUR)
+    expect((await sessions.get(created.id))?.validatedAt).toBe(created.createdAt)
+  })
+
   test('records are sealed: the token is not readable in the store, and another secret opens nothing', async () => {
     const { id } = await sessions.create({
       user: USER,

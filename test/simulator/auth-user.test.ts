@@ -69,6 +69,28 @@ describe('auth-user', () => {
     await expectError(await ask(issued), 401, /expired/)
     expect((await ask(TOKENS.dave)).status).toBe(200)
   })
+
+  test('a revoked token (test hook) is 401 from then on, issued or from the fixture', async () => {
+    // A simulator of its own: the fixture token revoked here is used by other tests.
+    const own = await startKit()
+    const { simulator } = own.running
+    const issued = simulator.issueAccessToken('carol')
+    const ask = (token: string) => own.get('/api/open-api/auth-user', { token })
+    expect((await ask(issued)).status).toBe(200)
+    expect(simulator.revokeAccessToken(issued)).toBe(true)
+    await expectError(await ask(issued), 401)
+    expect(simulator.revokeAccessToken(issued)).toBe(false)
+    const other = simulator.issueAccessToken('carol')
+    expect((await ask(other)).status).toBe(200)
+    expect((await ask(TOKENS.carol)).status).toBe(200)
+    expect(simulator.revokeAccessToken(TOKENS.carol)).toBe(true)
+    await expectError(await ask(TOKENS.carol), 401)
+    expect((await ask(other)).status).toBe(200)
+    expect(simulator.revokeUserTokens('carol')).toBe(1)
+    await expectError(await ask(other), 401)
+    expect((await ask(simulator.issueAccessToken('carol'))).status).toBe(200)
+    await own.close()
+  })
 })
 
 describe('own-this-vibe', () => {

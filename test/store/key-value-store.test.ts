@@ -97,6 +97,32 @@ describe.each(backends)('KeyValueStore on %s', (_name, make) => {
     expect(await store.increment(k, 80)).toBe(1)
   })
 
+  test('advance only grows: the larger of value + 1 and the floor, atomically', async () => {
+    const k = key()
+    expect(await store.advance(k, 5, 10_000)).toBe(5)
+    expect(await store.advance(k, 0, 10_000)).toBe(6)
+    expect(await store.advance(k, 100, 10_000)).toBe(100)
+    const many = await Promise.all(Array.from({ length: 10 }, () => store.advance(k, 0, 10_000)))
+    expect([...many].sort((a, b) => a - b)).toEqual([
+      101, 102, 103, 104, 105, 106, 107, 108, 109, 110,
+    ])
+    // A clock in ms since the epoch is a floor that fits.
+    expect(await store.advance(k, 1_767_225_600_000, 10_000)).toBe(1_767_225_600_000)
+    expect(await store.get(k)).toBe('1767225600000')
+  })
+
+  test('advance restarts the TTL on every call (unlike increment)', async () => {
+    const k = key()
+    await store.advance(k, 0, 200)
+    await pass(120)
+    expect(await store.advance(k, 0, 200)).toBe(2)
+    await pass(120)
+    expect(await store.get(k)).toBe('2')
+    await pass(250)
+    expect(await store.get(k)).toBeUndefined()
+    expect(await store.advance(k, 7, 200)).toBe(7)
+  })
+
   test('a TTL must be a positive integer', async () => {
     await expect(store.set(key(), 'x', 0)).rejects.toThrow(TypeError)
   })
