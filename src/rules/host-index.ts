@@ -19,24 +19,45 @@ export interface HostIndex<R> {
   first(method: string, host: string | undefined, limit: number): R | undefined
 }
 
+/** A {@link HostIndex} that grows: the rule matcher adds rules to it as they are compiled. */
+export interface HostIndexBuilder<R> extends HostIndex<R> {
+  /**
+   * Adds a rule. Rules must come in ascending index order (a rule added twice in a row is
+   * kept once), so that every list stays in file order without sorting.
+   */
+  add(rule: R): void
+}
+
 /** Builds a {@link HostIndex}; `rules` may be in any order and hold duplicates. */
-export function createHostIndex<R extends IndexedRule>(rules: readonly R[]): HostIndex<R> {
-  const all = [...new Set(rules)].sort((a, b) => a.index - b.index)
+export function createHostIndex<R extends IndexedRule>(
+  rules: readonly R[] = [],
+): HostIndexBuilder<R> {
+  const all: R[] = []
   const anyHost: R[] = []
   const exact = new Map<string, R[]>()
   const suffix = new Map<string, R[]>()
-  for (const rule of all) {
+  const append = (list: R[], rule: R): void => {
+    if (list[list.length - 1] !== rule) list.push(rule)
+  }
+  const add = (rule: R): void => {
+    const last = all[all.length - 1]
+    if (last === rule) return
+    if (last && last.index > rule.index) {
+      throw new RangeError(`host index: rule ${rule.index} added after rule ${last.index}`)
+    }
+    all.push(rule)
     if (!rule.hosts) anyHost.push(rule)
     else {
       for (const h of rule.hosts) {
         const map = h.kind === 'exact' ? exact : suffix
         const key = h.kind === 'exact' ? h.host : h.suffix
-        const list = map.get(key) ?? []
-        if (list[list.length - 1] !== rule) list.push(rule)
-        map.set(key, list)
+        const list = map.get(key)
+        if (list) append(list, rule)
+        else map.set(key, [rule])
       }
     }
   }
+  for (const rule of [...new Set(rules)].sort((a, b) => a.index - b.index)) add(rule)
 
   const firstIn = (
     list: readonly R[] | undefined,
@@ -53,6 +74,7 @@ export function createHostIndex<R extends IndexedRule>(rules: readonly R[]): Hos
 
   return {
     all,
+    add,
     first(method, host, limit) {
       let best = firstIn(anyHost, method, limit)
       if (host === undefined || (exact.size === 0 && suffix.size === 0)) return best
