@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
-import { compileRule } from './compile-rule.js'
+import { compileRule, sharedParts } from './compile-rule.js'
 import type { CompiledRule, Rules } from './compiled-rules.js'
 import { describeRulesIssue, type LocatedMessage } from './describe-rules-issue.js'
 import { compileMatcher } from './rule-matcher.js'
@@ -167,6 +167,7 @@ export function parseRules(
   const inputs: RuleInput[] = []
   const firstById = new Map<string, number>()
   const warnings: RulesProblem[] = []
+  const shared = sharedParts()
   if (Array.isArray(rawRules)) {
     rawRules.forEach((raw: unknown, index) => {
       const at = ['rules', index]
@@ -179,7 +180,7 @@ export function parseRules(
         const message = `duplicate id "${parsed.data.id}"; rules[${previous}] has it already`
         problems.push(locate({ path: [...at, 'id'], message }, 'error'))
       } else firstById.set(parsed.data.id, index)
-      const result = compileRule(parsed.data, index, at, source.position(at))
+      const result = compileRule(parsed.data, index, at, source.position(at), shared)
       warnings.push(...result.warnings.map((m) => locate(m, 'warning')))
       compiled.push(result.rule)
       inputs.push(parsed.data)

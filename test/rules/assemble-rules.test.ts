@@ -37,9 +37,8 @@ describe('assembleRules', () => {
     }
   })
 
-  test('answers the event loop between slices', async () => {
+  test('yields to the event loop whenever its turn budget is spent', async () => {
     const payload = toRulesPayload(parseRules(TEXT, 'rules.yaml'), 50)
-    expect(payload.slices).toHaveLength(9)
     let turns = 0
     let assembling = true
     const count = async (): Promise<void> => {
@@ -49,13 +48,14 @@ describe('assembleRules', () => {
       }
     }
     const counting = count()
-    await assembleRules(payload)
+    // A budget of 0 ms: one rule per turn.
+    const rules = await assembleRules(payload, { turnBudgetMs: 0 })
     assembling = false
     await counting
-    expect(turns).toBeGreaterThanOrEqual(payload.slices.length - 1)
+    expect(turns).toBeGreaterThanOrEqual(rules.rules.length - 1)
   })
 
-  test('stops between slices when its signal is aborted', async () => {
+  test('stops at the next turn when its signal is aborted', async () => {
     const payload = toRulesPayload(parseRules(TEXT, 'rules.yaml'), 50)
     const controller = new AbortController()
     const reason = new Error('closed')
