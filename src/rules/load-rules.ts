@@ -55,6 +55,11 @@ export class RulesFileError extends Error {
         .join('\n'),
     )
   }
+
+  /** True when checking failed (timed out, crashed), not the content: worth trying again. */
+  get retryable(): boolean {
+    return this.problems.some((p) => p.code === 'check_timed_out' || p.code === 'check_failed')
+  }
 }
 
 /** `FILE:LINE:COL: field: message`, with `warning: ` before the field for warnings. */

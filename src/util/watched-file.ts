@@ -29,6 +29,8 @@ export interface WatchedFileOptions<T> {
   /**
    * Instead of `parse`: turns the file's bytes into a value asynchronously (the rules file is
    * parsed in a worker thread); rejects on an invalid file. Exactly one of the two is given.
+   * An error with `retryable: true` says the parse failed, not the content (a worker that
+   * timed out): it is reported once, and the next reload parses the same content again.
    */
   parseBytes?: (bytes: Buffer, file: string) => Promise<T>
   /**
@@ -177,7 +179,8 @@ export async function watchFile<T>(options: WatchedFileOptions<T>): Promise<Watc
     } catch (error) {
       // Closed while an asynchronous parse ran (and was stopped): nothing to report.
       if (closed) return { ok: true, file, hash }
-      return reject(nextHash, error)
+      // Remembered for this content, or for this content as of this modification only.
+      return reject(isRetryable(error) ? `${nextHash}@${signature}` : nextHash, error)
     }
     if (closed) return { ok: true, file, hash }
     value = next
@@ -319,6 +322,10 @@ async function isSymbolicLink(path: string): Promise<boolean> {
     (s) => s.isSymbolicLink(),
     () => true,
   )
+}
+
+function isRetryable(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'retryable' in error && !!error.retryable
 }
 
 function codeOf(error: unknown): string {

@@ -160,6 +160,29 @@ describe('watchRules', () => {
       },
     )
 
+    test('a reload that timed out is tried again by the next reload', async () => {
+      const { dir, file } = await setup(rulesFor('public'))
+      const busy = join(dir, 'busy')
+      // Hangs while the file `busy` exists, as a worker starved of CPU would time out.
+      const entry = new URL(
+        `data:text/javascript,${encodeURIComponent(`
+          import { existsSync } from 'node:fs'
+          if (existsSync(${JSON.stringify(busy)})) setInterval(() => {}, 1000)
+          else await import(${JSON.stringify(rulesWorkerUrl(import.meta.url).href)})
+        `)}`,
+      )
+      const source = await watchRules({ file, worker: { timeoutMs: 500, entry } })
+      cleanups.push(() => source.close())
+      await writeFile(busy, '')
+      await writeFile(file, rulesFor('authenticated'))
+      await source.reload()
+      expect(source.status()).toMatchObject({ failures: 1, lastReloadOk: false })
+      await rm(busy)
+      await source.reload()
+      expect(source.status()).toMatchObject({ failures: 1, lastReloadOk: true, reloads: 1 })
+      expect(accessOf(source)).toBe('authenticated')
+    })
+
     test('a reload whose worker runs out of memory keeps the previous rules and is reported', async () => {
       const { file } = await setup(rulesFor('public'))
       const logger = recordingLogger()

@@ -472,6 +472,32 @@ describe('watchFile', () => {
       expect(events.events).toEqual([])
     })
 
+    test('a retryable failure is reported once, and the same content is parsed again', async () => {
+      const file = join(await tempDir(), 'rules.json')
+      await writeFile(file, rules(1))
+      const events = recorder()
+      let failing = true
+      const watched = await watchFile({
+        file,
+        parseBytes: async (bytes) => {
+          const value = parseRules(bytes.toString('utf8'))
+          if (failing && value.version === 2) {
+            throw Object.assign(new Error('the parser timed out'), { retryable: true })
+          }
+          return value
+        },
+        onReload: (e) => events.onReload(e),
+      })
+      open.push(watched)
+      await writeAtomically(file, rules(2))
+      expect(await watched.reload()).toMatchObject({ ok: false })
+      expect(await watched.reload()).toMatchObject({ ok: false })
+      expect(events.events.filter(failed)).toHaveLength(1)
+      failing = false
+      expect(await watched.reload()).toEqual({ ok: true, file, hash: sha256(rules(2)) })
+      expect(watched.current()).toEqual({ version: 2 })
+    })
+
     test.each([
       ['both', { parse: parseRules, parseBytes: async () => ({ version: 1 }) }],
       ['neither', {}],
