@@ -27,9 +27,12 @@ export interface RulesWorkerOptions {
   entry?: URL
 }
 
-/** Default time limit of one check, ms: a 20,000-rule file takes about 5 s. */
+/**
+ * Default time limit of one check, ms: a file at the default limits (8 MiB, 20,000 rules)
+ * takes about 10 s on two cores.
+ */
 export const DEFAULT_RULES_WORKER_TIMEOUT_MS = 30_000
-/** Default heap limit of the worker, MiB: parsing 20,000 rules takes about 150 MiB. */
+/** Default heap limit of the worker, MiB: a file at the limits needs more than 256 MiB. */
 export const DEFAULT_RULES_WORKER_MEMORY_MB = 512
 
 /** {@link RulesWorkerOptions} with defaults; a bad value throws a `TypeError` naming it. */
