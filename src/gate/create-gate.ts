@@ -18,7 +18,9 @@ import { createCircuitBreaker } from '../ownership/circuit-breaker.js'
 import { createOwnershipChecker } from '../ownership/ownership-checker.js'
 import { createTieredCache } from '../ownership/tiered-cache.js'
 import type { Rules } from '../rules/compiled-rules.js'
+import type { RulesWorkerOptions } from '../rules/check-rules-in-worker.js'
 import { parseRules } from '../rules/load-rules.js'
+import type { RulesLimits } from '../rules/rules-limits.js'
 import type { RequirementInput } from '../rules/rules-schema.js'
 import { watchRules } from '../rules/watch-rules.js'
 import type { KeyValueStore } from '../store/key-value-store.js'
@@ -36,6 +38,10 @@ import { gateMiddleware } from './gate-middleware.js'
 export interface GateOptions {
   /** A rules file path (watched and hot-reloaded) or the rules file's content as an object. */
   rules: string | Record<string, unknown>
+  /** Caps on the rules file; defaults 8 MiB, 20,000 rules, nesting depth 64. */
+  rulesLimits?: Partial<RulesLimits>
+  /** Time and memory limits of the worker that parses the rules file; defaults 30 s, 512 MiB. */
+  rulesWorker?: RulesWorkerOptions
   /** The gate's external origin: JWT `iss`, OAuth redirect base, cookie `Secure` under https. */
   publicUrl: string
   oursong: { baseUrl: string; apiKey: string; apiSecret: string }
@@ -109,11 +115,18 @@ export async function createGate(options: GateOptions): Promise<Gate> {
 
   const rulesSource =
     typeof options.rules === 'string'
-      ? await watchRules({ file: options.rules, logger, clock, onReload: metrics.rules })
+      ? await watchRules({
+          file: options.rules,
+          logger,
+          clock,
+          onReload: metrics.rules,
+          ...(options.rulesLimits ? { limits: options.rulesLimits } : {}),
+          ...(options.rulesWorker ? { worker: options.rulesWorker } : {}),
+        })
       : undefined
   const staticRules = rulesSource
     ? undefined
-    : parseRules(JSON.stringify(options.rules), '(inline rules)').rules
+    : parseRules(JSON.stringify(options.rules), '(inline rules)', options.rulesLimits).rules
   const rules = (): Rules => rulesSource?.current() ?? staticRules!
   if (rulesSource) {
     metrics.rules(rulesSource.status())

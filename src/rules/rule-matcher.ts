@@ -1,4 +1,4 @@
-import { createHostIndex, type HostIndex } from './host-index.js'
+import { createHostIndex, type HostIndexBuilder } from './host-index.js'
 import type { HostPattern } from './host-pattern.js'
 import type { PathPattern, PatternSegment } from './path-pattern.js'
 
@@ -24,13 +24,12 @@ export interface MatchRequest {
 
 interface TrieNode<R> {
   id: number
-  literal: Map<string, TrieNode<R>>
+  /** Created on the first literal child: most nodes (a pattern's last segment) have none. */
+  literal: Map<string, TrieNode<R>> | undefined
   star: TrieNode<R> | undefined
   globstar: TrieNode<R> | undefined
-  /** Rules whose pattern ends here, while building. */
-  ending: R[]
-  /** The same, indexed by host, once built. */
-  terminal: HostIndex<R> | undefined
+  /** Rules whose pattern ends here, indexed by host. */
+  terminal: HostIndexBuilder<R> | undefined
   /** The lowest rule index anywhere below (or at) this node, for pruning. */
   minIndex: number
 }
@@ -42,23 +41,43 @@ interface TrieNode<R> {
  * whose path matches, the lowest index that also accepts the method and host wins.
  */
 export function compileMatcher<R extends MatchableRule>(rules: readonly R[]): RuleMatcher<R> {
+  const builder = createMatcherBuilder<R>()
+  for (const rule of [...rules].sort((a, b) => a.index - b.index)) builder.add(rule)
+  return builder.build()
+}
+
+/** Builds a {@link RuleMatcher} one rule at a time, so the work can be spread out. */
+export interface MatcherBuilder<R> {
+  /** Adds a rule; rules must come in ascending index order. Cost: one trie walk per pattern. */
+  add(rule: R): void
+  /** The matcher of the rules added so far; O(1). Adding afterwards is an error. */
+  build(): RuleMatcher<R>
+}
+
+/**
+ * A {@link MatcherBuilder}: the incremental form of {@link compileMatcher}, used to compile a
+ * large rules file on the main thread in slices between which requests are answered.
+ */
+export function createMatcherBuilder<R extends MatchableRule>(): MatcherBuilder<R> {
   let ids = 0
+  let built = false
   const node = (): TrieNode<R> => ({
     id: ids++,
-    literal: new Map(),
+    literal: undefined,
     star: undefined,
     globstar: undefined,
-    ending: [],
     terminal: undefined,
     minIndex: Infinity,
   })
   const root = node()
-  for (const rule of rules) {
+  const add = (rule: R): void => {
+    if (built) throw new Error('createMatcherBuilder: add() after build()')
     for (const pattern of rule.patterns) {
       let at = root
       at.minIndex = Math.min(at.minIndex, rule.index)
       for (const seg of pattern.segments) {
         if (seg.kind === 'literal') {
+          at.literal ??= new Map()
           let next = at.literal.get(seg.value)
           if (!next) at.literal.set(seg.value, (next = node()))
           at = next
@@ -66,15 +85,20 @@ export function compileMatcher<R extends MatchableRule>(rules: readonly R[]): Ru
         else at = at.globstar ??= node()
         at.minIndex = Math.min(at.minIndex, rule.index)
       }
-      at.ending.push(rule)
+      at.terminal ??= createHostIndex<R>()
+      at.terminal.add(rule)
     }
   }
-  for (const n of walk(root)) {
-    if (n.ending.length > 0) n.terminal = createHostIndex(n.ending)
-    n.ending = []
+  return {
+    add,
+    build() {
+      built = true
+      return matcherOf(root, ids)
+    },
   }
-  const width = ids
+}
 
+function matcherOf<R extends MatchableRule>(root: TrieNode<R>, width: number): RuleMatcher<R> {
   const match = (request: MatchRequest): R | undefined => {
     const path = request.segments
     let best: R | undefined
@@ -91,7 +115,7 @@ export function compileMatcher<R extends MatchableRule>(rules: readonly R[]): Ru
         const found = n.terminal?.first(request.method, request.host, best?.index ?? Infinity)
         if (found) best = found
       } else {
-        const child = n.literal.get(path[j]!)
+        const child = n.literal?.get(path[j]!)
         if (child) visit(child, j + 1)
         if (n.star) visit(n.star, j + 1)
       }
@@ -118,7 +142,7 @@ export function compileMatcher<R extends MatchableRule>(rules: readonly R[]): Ru
       else {
         const seg: PatternSegment = inner[j]!
         if (seg.kind === 'literal') {
-          const child = n.literal.get(seg.value)
+          const child = n.literal?.get(seg.value)
           if (child) visit(child, j + 1)
         }
         if (seg.kind !== 'globstar' && n.star) visit(n.star, j + 1)
@@ -141,15 +165,4 @@ export interface RuleMatcher<R> {
    * inclusion), in file order: used to find shadowed rules. Filters are not considered.
    */
   covering(pattern: PathPattern): R[]
-}
-
-function* walk<R>(root: TrieNode<R>): Generator<TrieNode<R>> {
-  // Iterative: a deep pattern must not exhaust the stack.
-  const stack = [root]
-  for (let n = stack.pop(); n; n = stack.pop()) {
-    yield n
-    stack.push(...n.literal.values())
-    if (n.star) stack.push(n.star)
-    if (n.globstar) stack.push(n.globstar)
-  }
 }

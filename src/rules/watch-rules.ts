@@ -1,8 +1,16 @@
 import { systemClock, type Clock } from '../util/clock.js'
 import { silentLogger, type Logger } from '../util/logger.js'
+import { FileTooLargeError } from '../util/read-limited.js'
 import { watchFile } from '../util/watched-file.js'
+import { assembleRules } from './assemble-rules.js'
+import {
+  checkRulesInWorker,
+  resolveRulesWorkerOptions,
+  type RulesWorkerOptions,
+} from './check-rules-in-worker.js'
 import type { Rules } from './compiled-rules.js'
-import { formatProblem, parseRules, RulesFileError } from './load-rules.js'
+import { formatProblem, limitError, RulesFileError } from './load-rules.js'
+import { fileTooLargeMessage, resolveRulesLimits, type RulesLimits } from './rules-limits.js'
 
 /** The state of the rules file, for `/metrics` and `/readyz`. */
 export interface RulesStatus {
@@ -41,6 +49,10 @@ export interface WatchRulesOptions {
   /** See `watchFile`: defaults 100 ms and 1000 ms, so a change applies within about 1 s. */
   debounceMs?: number
   pollIntervalMs?: number
+  /** Caps on the file; defaults in `DEFAULT_RULES_LIMITS` (8 MiB, 20,000 rules, depth 64). */
+  limits?: Partial<RulesLimits>
+  /** Time and memory limits of the worker that parses the file (defaults 30 s, 512 MiB). */
+  worker?: RulesWorkerOptions
 }
 
 /**
@@ -48,6 +60,11 @@ export interface WatchRulesOptions {
  * a {@link RulesFileError} listing every problem, so the gate never starts without rules).
  * Afterwards a broken file is logged problem by problem, counted, and the previous rules
  * stay in force; warnings of a good file are logged when it is loaded.
+ *
+ * Every load is parsed and validated in a worker thread (`checkRulesInWorker`) and compiled
+ * on this thread in slices (`assembleRules`), so requests keep being answered while a large
+ * file loads. A file beyond `limits`, or a worker that times out, runs out of memory or
+ * crashes, counts as a broken file.
  */
 export async function watchRules(options: WatchRulesOptions): Promise<RulesSource> {
   const logger = (options.logger ?? silentLogger()).child({ component: 'rules' })
@@ -57,14 +74,22 @@ export async function watchRules(options: WatchRulesOptions): Promise<RulesSourc
   let failures = 0
   let lastReloadOk = true
 
-  const parse = (text: string, file: string): Rules => {
-    const { rules, warnings } = parseRules(text, file)
-    for (const w of warnings) logger.warn({ file, problem: formatProblem(w) }, 'rules warning')
-    return rules
+  const limits = resolveRulesLimits(options.limits)
+  const worker = resolveRulesWorkerOptions(options.worker)
+  // Aborted by close(): stops a running worker and the slices still to compile.
+  const stop = new AbortController()
+  const parseBytes = async (bytes: Buffer, file: string): Promise<Rules> => {
+    const { signal } = stop
+    const payload = await checkRulesInWorker({ bytes, file, limits, signal }, worker)
+    for (const w of payload.warnings) {
+      logger.warn({ file, problem: formatProblem(w) }, 'rules warning')
+    }
+    return assembleRules(payload, { signal })
   }
   const watched = await watchFile({
     file: options.file,
-    parse,
+    parseBytes,
+    maxBytes: limits.maxBytes,
     logger,
     ...(options.debounceMs === undefined ? {} : { debounceMs: options.debounceMs }),
     ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
@@ -79,10 +104,9 @@ export async function watchRules(options: WatchRulesOptions): Promise<RulesSourc
         )
       } else {
         failures++
+        const error = asRulesFileError(event.error, limits)
         const problems =
-          event.error instanceof RulesFileError
-            ? event.error.problems.map(formatProblem)
-            : [String(event.error)]
+          error instanceof RulesFileError ? error.problems.map(formatProblem) : [String(error)]
         for (const problem of problems)
           logger.error(
             { file: event.file, problem },
@@ -91,6 +115,8 @@ export async function watchRules(options: WatchRulesOptions): Promise<RulesSourc
       }
       options.onReload?.(status())
     },
+  }).catch((error: unknown) => {
+    throw asRulesFileError(error, limits)
   })
   const status = (): RulesStatus => {
     const rules = watched.current()
@@ -110,6 +136,24 @@ export async function watchRules(options: WatchRulesOptions): Promise<RulesSourc
     reload: async () => {
       await watched.reload()
     },
-    close: () => watched.close(),
+    close: async () => {
+      const closing = watched.close()
+      stop.abort(new Error('rules watcher closed'))
+      await closing
+    },
   }
+}
+
+/** A file too large to read becomes a rules problem like any other. */
+function asRulesFileError(error: unknown, limits: RulesLimits): unknown {
+  if (!(error instanceof FileTooLargeError)) return error
+  const message = fileTooLargeMessage(error.size, limits)
+  return limitError({
+    file: error.file,
+    line: 1,
+    column: 1,
+    field: '',
+    message,
+    code: 'file_too_large',
+  })
 }

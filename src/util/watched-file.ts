@@ -12,9 +12,10 @@
  */
 import { createHash } from 'node:crypto'
 import { watch, type FSWatcher } from 'node:fs'
-import { lstat, readFile, stat } from 'node:fs/promises'
+import { lstat, stat } from 'node:fs/promises'
 import { basename, dirname, resolve } from 'node:path'
 import { silentLogger, type Logger } from './logger.js'
+import { FileTooLargeError, readLimited } from './read-limited.js'
 
 /** Options of {@link watchFile}. Checked once; a bad one rejects with a `TypeError`. */
 export interface WatchedFileOptions<T> {
@@ -24,7 +25,19 @@ export interface WatchedFileOptions<T> {
    * Turns the file's text (UTF-8) into a value; throws on an invalid file. The thrown
    * error's message is logged as is, so a parser for a secret file must not quote content.
    */
-  parse: (text: string, file: string) => T
+  parse?: (text: string, file: string) => T
+  /**
+   * Instead of `parse`: turns the file's bytes into a value asynchronously (the rules file is
+   * parsed in a worker thread); rejects on an invalid file. Exactly one of the two is given.
+   * An error with `retryable: true` says the parse failed, not the content (a worker that
+   * timed out): it is reported once, and the next reload parses the same content again.
+   */
+  parseBytes?: (bytes: Buffer, file: string) => Promise<T>
+  /**
+   * Largest file accepted, in bytes; default unlimited. A larger file is rejected with a
+   * `FileTooLargeError` before it is read.
+   */
+  maxBytes?: number
   /** Where reloads and failures are logged; default a silent logger. */
   logger?: Logger
   /** Quiet period after the last watch event before reloading, in milliseconds; default 100. */
@@ -70,12 +83,19 @@ const MAX_DELAY_MS = 2 ** 31 - 1
  * watcher and timers never keep the process alive.
  */
 export async function watchFile<T>(options: WatchedFileOptions<T>): Promise<WatchedFile<T>> {
-  const { file, parse, onReload } = options
+  const { file, parse, parseBytes, onReload } = options
   if (typeof file !== 'string' || file === '') {
     throw new TypeError('watchFile: options.file must be a non-empty path')
   }
-  if (typeof parse !== 'function')
-    throw new TypeError('watchFile: options.parse must be a function')
+  if ((typeof parse === 'function') === (typeof parseBytes === 'function')) {
+    throw new TypeError('watchFile: give exactly one of options.parse and options.parseBytes')
+  }
+  const toValue = (bytes: Buffer): T | Promise<T> =>
+    parse ? parse(bytes.toString('utf8'), file) : parseBytes!(bytes, file)
+  const maxBytes = options.maxBytes ?? Infinity
+  if (maxBytes !== Infinity && !(Number.isSafeInteger(maxBytes) && maxBytes >= 0)) {
+    throw new TypeError('watchFile: options.maxBytes must be a non-negative integer')
+  }
   const debounceMs = delay(options.debounceMs, DEFAULT_DEBOUNCE_MS, 'debounceMs', 0)
   const pollIntervalMs = delay(
     options.pollIntervalMs,
@@ -90,8 +110,8 @@ export async function watchFile<T>(options: WatchedFileOptions<T>): Promise<Watc
 
   // Stat before reading: a change racing the read then differs from the recorded signature.
   let signature = await signatureOf(path)
-  const firstBytes = await readFile(path)
-  let value = parse(firstBytes.toString('utf8'), file)
+  const firstBytes = await readLimited(path, file, maxBytes)
+  let value: T = await toValue(firstBytes)
   let hash = sha256(firstBytes)
   let isSymlink = await isSymbolicLink(path)
   // The failure now reported (content hash or read error code), so it is reported once.
@@ -122,9 +142,10 @@ export async function watchFile<T>(options: WatchedFileOptions<T>): Promise<Watc
     isSymlink = await isSymbolicLink(path)
     let bytes: Buffer
     try {
-      bytes = await readFile(path)
+      bytes = await readLimited(path, file, maxBytes)
     } catch (error) {
-      return reject(`read:${codeOf(error)}`, error)
+      const tooLarge = error instanceof FileTooLargeError
+      return reject(tooLarge ? `too-large:${signature}` : `read:${codeOf(error)}`, error)
     }
     // A file still being written (non-atomically) must not be applied half-way: if it
     // changed while we read it, or was modified within the debounce window, try again
@@ -154,10 +175,14 @@ export async function watchFile<T>(options: WatchedFileOptions<T>): Promise<Watc
     if (failure?.key === nextHash) return failure.event
     let next: T
     try {
-      next = parse(bytes.toString('utf8'), file)
+      next = await toValue(bytes)
     } catch (error) {
-      return reject(nextHash, error)
+      // Closed while an asynchronous parse ran (and was stopped): nothing to report.
+      if (closed) return { ok: true, file, hash }
+      // Remembered for this content, or for this content as of this modification only.
+      return reject(isRetryable(error) ? `${nextHash}@${signature}` : nextHash, error)
     }
+    if (closed) return { ok: true, file, hash }
     value = next
     hash = nextHash
     failure = undefined
@@ -297,6 +322,10 @@ async function isSymbolicLink(path: string): Promise<boolean> {
     (s) => s.isSymbolicLink(),
     () => true,
   )
+}
+
+function isRetryable(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'retryable' in error && !!error.retryable
 }
 
 function codeOf(error: unknown): string {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
 import { runCliCaptured } from '../helpers/run-cli.js'
 
 const DEMO = new URL('../../rules/demo.yaml', import.meta.url).pathname
@@ -60,6 +61,41 @@ describe('vibegate rules check', () => {
   test('no file is a usage error', async () => {
     expect((await run(['rules', 'check'])).code).toBe(2)
     expect((await run(['rules', 'frob'])).code).toBe(2)
+  })
+
+  describe('refuses a file beyond a limit with one FILE:LINE:COL: line naming it', () => {
+    test('larger than 8 MiB (maxBytes), without reading it', async () => {
+      const file = join(dir, 'huge.yaml')
+      await writeFile(file, '')
+      await truncate(file, 9 * 1024 * 1024)
+      const { code, stderr } = await run(['rules', 'check', file])
+      expect(code).toBe(1)
+      expect(stderr).toBe(
+        `${file}:1:1: the file is 9 MiB; rules files are limited to 8 MiB (maxBytes): remove unused rules, or merge rules with the same requirement (one rule may list many paths and hosts)\n`,
+      )
+    })
+
+    test.each([20_001, 30_000])('%i rules, more than 20,000 (maxRules)', async (n) => {
+      const file = join(dir, `many-${n}.yaml`)
+      await writeFile(file, `version: 1\nrules:\n${'  - {}\n'.repeat(n)}`)
+      const { code, stderr } = await run(['rules', 'check', file])
+      expect(code).toBe(1)
+      expect(stderr).toBe(
+        `${file}:20003:5: rules[20000]: more than 20000 rules; at most 20000 are allowed (maxRules): merge rules with the same requirement (one rule may list many paths and hosts)\n`,
+      )
+    })
+
+    test('nested 200,000 deep, more than 64 (maxDepth), at once', async () => {
+      const file = join(dir, 'deep.yaml')
+      await writeFile(file, `version: 1\nrules: ${'['.repeat(200_000)}${']'.repeat(200_000)}\n`)
+      const started = performance.now()
+      const { code, stderr } = await run(['rules', 'check', file])
+      expect(performance.now() - started).toBeLessThan(1000)
+      expect(code).toBe(1)
+      expect(stderr).toBe(
+        `${file}:2:71: nested more than 64 levels deep (maxDepth); a rules file needs about 10: look for unclosed brackets or runaway indentation here\n`,
+      )
+    })
   })
 })
 

@@ -2,9 +2,20 @@ import { afterEach, describe, expect, test } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { closeSync, constants, openSync, writeSync } from 'node:fs'
-import { link, mkdir, mkdtemp, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises'
+import {
+  link,
+  mkdir,
+  mkdtemp,
+  rename,
+  rm,
+  symlink,
+  truncate,
+  utimes,
+  writeFile,
+} from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { FileTooLargeError } from '../../src/util/read-limited.js'
 import { watchFile, type ReloadEvent, type WatchedFile } from '../../src/util/watched-file.js'
 import type { Logger } from '../../src/util/logger.js'
 
@@ -384,6 +395,160 @@ describe('watchFile', () => {
       }
       await Promise.all(pending)
       expect(watched.current()).toEqual({ version: 5 })
+    })
+  })
+
+  describe('with an asynchronous parser and a size limit', () => {
+    /** An asynchronous parser whose calls wait until `release()` is called. */
+    function gatedParser() {
+      const waiting: (() => void)[] = []
+      return {
+        parseBytes: async (bytes: Buffer): Promise<Rules> => {
+          await new Promise<void>((resolve) => waiting.push(resolve))
+          return parseRules(bytes.toString('utf8'))
+        },
+        release: () => waiting.splice(0).forEach((resolve) => resolve()),
+        pending: () => waiting.length,
+      }
+    }
+
+    test('parseBytes gets the bytes and its value applies once it resolves', async () => {
+      const file = join(await tempDir(), 'rules.json')
+      await writeFile(file, rules(1))
+      const parser = gatedParser()
+      const started = watchFile({ file, parseBytes: parser.parseBytes, pollIntervalMs: 50 })
+      while (parser.pending() === 0) await sleep(5)
+      parser.release()
+      const watched = await started
+      open.push(watched)
+      expect(watched.current()).toEqual({ version: 1 })
+      await writeAtomically(file, rules(2))
+      const reloading = watched.reload()
+      while (parser.pending() === 0) await sleep(5)
+      // Until the parse resolves, the previous value stays in force.
+      expect(watched.current()).toEqual({ version: 1 })
+      parser.release()
+      expect(await reloading).toEqual({ ok: true, file, hash: sha256(rules(2)) })
+      expect(watched.current()).toEqual({ version: 2 })
+    })
+
+    test('a rejected parseBytes keeps the previous value and is reported', async () => {
+      const file = join(await tempDir(), 'rules.json')
+      await writeFile(file, rules(1))
+      const events = recorder()
+      const watched = await watchFile({
+        file,
+        parseBytes: async (bytes) => parseRules(bytes.toString('utf8')),
+        onReload: (e) => events.onReload(e),
+      })
+      open.push(watched)
+      await writeAtomically(file, '{"bad": true}')
+      expect(await watched.reload()).toMatchObject({ ok: false, error: { message: 'bad rules' } })
+      expect(watched.current()).toEqual({ version: 1 })
+      expect(events.events.filter(failed)).toHaveLength(1)
+    })
+
+    test('close() while a parse runs reports nothing and keeps the value', async () => {
+      const file = join(await tempDir(), 'rules.json')
+      await writeFile(file, rules(1))
+      const events = recorder()
+      const parser = gatedParser()
+      const started = watchFile({
+        file,
+        parseBytes: parser.parseBytes,
+        onReload: (e) => events.onReload(e),
+      })
+      while (parser.pending() === 0) await sleep(5)
+      parser.release()
+      const watched = await started
+      await writeAtomically(file, rules(2))
+      const reloading = watched.reload()
+      while (parser.pending() === 0) await sleep(5)
+      const closing = watched.close()
+      parser.release()
+      await closing
+      expect(await reloading).toEqual({ ok: true, file, hash: sha256(rules(1)) })
+      expect(watched.current()).toEqual({ version: 1 })
+      expect(events.events).toEqual([])
+    })
+
+    test('a retryable failure is reported once, and the same content is parsed again', async () => {
+      const file = join(await tempDir(), 'rules.json')
+      await writeFile(file, rules(1))
+      const events = recorder()
+      let failing = true
+      const watched = await watchFile({
+        file,
+        parseBytes: async (bytes) => {
+          const value = parseRules(bytes.toString('utf8'))
+          if (failing && value.version === 2) {
+            throw Object.assign(new Error('the parser timed out'), { retryable: true })
+          }
+          return value
+        },
+        onReload: (e) => events.onReload(e),
+      })
+      open.push(watched)
+      await writeAtomically(file, rules(2))
+      expect(await watched.reload()).toMatchObject({ ok: false })
+      expect(await watched.reload()).toMatchObject({ ok: false })
+      expect(events.events.filter(failed)).toHaveLength(1)
+      failing = false
+      expect(await watched.reload()).toEqual({ ok: true, file, hash: sha256(rules(2)) })
+      expect(watched.current()).toEqual({ version: 2 })
+    })
+
+    test.each([
+      ['both', { parse: parseRules, parseBytes: async () => ({ version: 1 }) }],
+      ['neither', {}],
+    ])('%s of parse and parseBytes is a TypeError', async (_, parsers) => {
+      const file = join(await tempDir(), 'rules.json')
+      await writeFile(file, rules(1))
+      await expect(watchFile({ file, ...parsers })).rejects.toThrow(TypeError)
+    })
+
+    // Sparse: the size is on record, the bytes are not; reading them would take minutes.
+    const HUGE = 64 * 1024 ** 3
+
+    test('a file beyond maxBytes at start is refused without being read', async () => {
+      const file = join(await tempDir(), 'rules.json')
+      await writeFile(file, '')
+      await truncate(file, HUGE)
+      const error = await watchFile({ file, parse: parseRules, maxBytes: 1024 }).catch(
+        (e: unknown) => e,
+      )
+      expect(error).toBeInstanceOf(FileTooLargeError)
+      expect(error).toMatchObject({ code: 'file_too_large', size: HUGE, maxBytes: 1024, file })
+    })
+
+    test('a reload beyond maxBytes keeps the value and is reported once', async () => {
+      const file = join(await tempDir(), 'rules.json')
+      await writeFile(file, rules(1))
+      const events = recorder()
+      const watched = await watchFile({
+        file,
+        parse: parseRules,
+        maxBytes: 1024,
+        debounceMs: 10,
+        pollIntervalMs: 50,
+        onReload: (e) => events.onReload(e),
+      })
+      open.push(watched)
+      const big = join(dirname(file), 'big.json')
+      await writeFile(big, '')
+      await truncate(big, HUGE)
+      await rename(big, file)
+      const event = await events.next(failed)
+      expect(event).toMatchObject({ ok: false, error: { code: 'file_too_large', size: HUGE } })
+      expect(watched.current()).toEqual({ version: 1 })
+      await sleep(QUIET_MS)
+      expect(events.events.filter(failed)).toHaveLength(1)
+    })
+
+    test('maxBytes must be a non-negative integer', async () => {
+      const file = join(await tempDir(), 'rules.json')
+      await writeFile(file, rules(1))
+      await expect(watchFile({ file, parse: parseRules, maxBytes: -1 })).rejects.toThrow(/maxBytes/)
     })
   })
 })
