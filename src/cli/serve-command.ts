@@ -67,7 +67,11 @@ drains requests in flight, then exits.`,
     const limits = config.maxConnections ? { maxConnections: config.maxConnections } : {}
     const servers: [Server, number][] = [[createGateServer(gate.handler, limits), config.port]]
     if (config.metricsPort !== undefined)
-      servers.push([createGateServer(gate.metricsHandler), config.metricsPort])
+      // A scraper needs a few connections: a small cap keeps the descriptors for the gate.
+      servers.push([
+        createGateServer(gate.metricsHandler, { maxConnections: 64 }),
+        config.metricsPort,
+      ])
     for (const [server, port] of servers) {
       try {
         await new Promise<void>((resolve, reject) => {

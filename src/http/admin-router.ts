@@ -32,7 +32,7 @@ export const DEFAULT_ADMIN_FAILURE_LIMIT: RateLimit = { max: 10, windowMs: 600_0
  * Operator routes, authenticated with `Authorization: Bearer <VIBEGATE_ADMIN_TOKEN>`:
  * `POST /admin/cache/purge` `{ "user"?: uuid, "vibe"?: id }` forgets cached ownership of a
  * user, of a vibe (for every user), or both, on every replica within a second. A client
- * that keeps sending wrong tokens is refused (`rate_limited`) before its token is compared.
+ * that keeps sending wrong tokens is refused (`rate_limited`); the right token always passes.
  */
 export function createAdminRouter(deps: AdminRouterDeps): Router {
   const router = express.Router({ caseSensitive: true, strict: true })
@@ -43,24 +43,23 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
   router.use('/admin', async (req: Request, _res: Response, next: NextFunction) => {
     const client = rateSubject(clientAddress(req, deps.trustsProxy))
     try {
+      const header = singleHeader(req, 'authorization')
+      const match = header === undefined ? undefined : /^Bearer ([\x21-\x7e]+)$/.exec(header)
+      // Compared as digests: equal length, constant time, whatever was sent. The right token
+      // always passes, so an attacker sharing the operator's address cannot lock them out.
+      if (expected && match && timingSafeEqual(digest(match[1]!), expected)) return next()
       if ((await deps.rateLimiter.count('admin-failures', client)) >= failureLimit.max) {
         throw new VibegateError('rate_limited', {
           detail: `more than ${failureLimit.max} failed operator attempts from ${client}`,
         })
       }
-      const header = singleHeader(req, 'authorization')
-      const match = header === undefined ? undefined : /^Bearer ([\x21-\x7e]+)$/.exec(header)
-      // Compared as digests: equal length, constant time, whatever was sent.
-      if (!expected || !match || !timingSafeEqual(digest(match[1]!), expected)) {
-        await deps.rateLimiter.hit('admin-failures', client, {
-          ...failureLimit,
-          max: Number.MAX_SAFE_INTEGER,
-        })
-        throw new VibegateError('admin_unauthorized', {
-          detail: expected ? 'wrong or missing token' : 'VIBEGATE_ADMIN_TOKEN is unset',
-        })
-      }
-      next()
+      await deps.rateLimiter.hit('admin-failures', client, {
+        ...failureLimit,
+        max: Number.MAX_SAFE_INTEGER,
+      })
+      throw new VibegateError('admin_unauthorized', {
+        detail: expected ? 'wrong or missing token' : 'VIBEGATE_ADMIN_TOKEN is unset',
+      })
     } catch (err) {
       next(err)
     }

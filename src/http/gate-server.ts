@@ -8,7 +8,8 @@ export interface ServerLimits {
    * Most open client connections. Past it, a new connection closes the connection that has
    * been idle longest (no request in flight: never sent one, or between keep-alive
    * requests); only when every connection is busy is the new one refused. So idle sockets,
-   * however many, cannot keep a proxy out. Default {@link defaultMaxConnections}.
+   * however many, cannot keep a proxy out. Default {@link defaultMaxConnections}; never more
+   * than the open-file limit less 512.
    */
   maxConnections?: number
   /** Time a client has to send a request's headers, ms; default 10000 (Node: 60000). */
@@ -40,9 +41,13 @@ export function createGateServer(
   handler: (req: IncomingMessage, res: ServerResponse) => void,
   limits: ServerLimits = {},
 ): GateServer {
-  const max = limits.maxConnections ?? defaultMaxConnections()
-  if (!Number.isInteger(max) || max < 1)
-    throw new TypeError(`maxConnections must be a positive integer, got ${String(max)}`)
+  const requested = limits.maxConnections ?? defaultMaxConnections()
+  if (!Number.isInteger(requested) || requested < 1)
+    throw new TypeError(`maxConnections must be a positive integer, got ${String(requested)}`)
+  // Never more than the descriptors the process has, less those kept for its own I/O.
+  const fileLimit = openFileLimit()
+  const max =
+    fileLimit === undefined ? requested : Math.min(requested, Math.max(64, fileLimit - 512))
   const server = createServer(
     {
       headersTimeout: limits.headersTimeoutMs ?? 10_000,
@@ -106,13 +111,17 @@ export function createGateServer(
  * Redis, OurSong, files and logs, at most 16384; 8192 where the limit cannot be read.
  */
 export function defaultMaxConnections(): number {
-  let limit: number | undefined
-  try {
-    const line = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))
-    limit = line ? Number(line[1]) : undefined
-  } catch {
-    limit = undefined
-  }
+  const limit = openFileLimit()
   if (limit === undefined) return 8192
   return Math.max(64, Math.min(16_384, limit - 512))
+}
+
+/** The process's open-file limit (Linux), or undefined where it cannot be read. */
+function openFileLimit(): number | undefined {
+  try {
+    const line = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))
+    return line ? Number(line[1]) : undefined
+  } catch {
+    return undefined
+  }
 }

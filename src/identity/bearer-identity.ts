@@ -29,6 +29,12 @@ export interface BearerIdentityOptions {
    * one); default 10. One client's flood then leaves the rest of the global budget to others.
    */
   maxLookupsPerClientPerSecond?: number
+  /**
+   * How long a token OurSong accepted stays known, ms; default 3600000. Its next look-up
+   * (after `validTtlMs`) is not counted against the budgets, so a flood of random tokens
+   * cannot lock out fans whose cached answer expires during it.
+   */
+  knownValidTtlMs?: number
   clock?: Clock
   /**
    * Answers kept in process too, so a warm Bearer request costs no store round trip; they
@@ -74,6 +80,8 @@ export function createBearerIdentity(options: BearerIdentityOptions): BearerIden
     (options.localMaxEntries ?? 10_000) > 0
       ? new LruCache<string>(options.localMaxEntries ?? 10_000)
       : undefined
+  const knownValidTtlMs = options.knownValidTtlMs ?? 3_600_000
+  const knownValid = new LruCache<true>(Math.max(1, options.localMaxEntries ?? 10_000))
   // Keyed by the token's hash; an entry lives only while its look-up is in flight.
   const inFlight = new Map<string, Promise<SessionUser | undefined>>()
 
@@ -91,17 +99,20 @@ export function createBearerIdentity(options: BearerIdentityOptions): BearerIden
   ): Promise<SessionUser | undefined> => {
     const cached = await cache.get(key)
     if (cached !== undefined) return answer(cached)
-    if (!budget.take(subject?.() ?? 'unknown')) {
+    const known = knownValid.get(key)
+    if (!(known && known.expiresAt > clock.now()) && !budget.take(subject?.() ?? 'unknown')) {
       throw new VibegateError('rate_limited', {
         detail: `new Bearer tokens over budget (${maxLookups}/s in all, ${maxPerClient}/s per client)`,
       })
     }
     try {
       const user = sessionUserOf(await client.authUser(accessToken))
+      knownValid.set(key, true, clock.now() + knownValidTtlMs)
       await remember(key, JSON.stringify(user), validTtlMs)
       return user
     } catch (err) {
       if (!isOurSongError(err, 'oursong_unauthorized', 'oursong_forbidden')) throw err
+      knownValid.delete(key)
       await remember(key, INVALID, invalidTtlMs)
       return undefined
     }

@@ -87,6 +87,31 @@ describe('Bearer identity', () => {
     expect(await bearer.resolve(TOKENS.alice, () => '198.51.100.7')).toMatchObject({ id: 'alice' })
   })
 
+  test('a flood from several addresses cannot lock out fans whose cached answer expires', async () => {
+    const clock = fakeClock()
+    const bearer = createBearerIdentity({
+      client,
+      cache: createMemoryStore({ clock }),
+      clock,
+      validTtlMs: 60_000,
+      maxLookupsPerSecond: 10,
+      maxLookupsPerClientPerSecond: 2,
+    })
+    expect(await bearer.resolve(TOKENS.alice, () => 'fan')).toMatchObject({ id: 'alice' })
+    clock.advance(61_000)
+    // Five addresses spend the whole global budget of this second.
+    await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        bearer.resolve(`random-token-${i}-abcdef`, () => `203.0.113.${i % 5}`),
+      ),
+    )
+    await expect(bearer.resolve(TOKENS.bob, () => 'new-fan')).rejects.toMatchObject({
+      code: 'rate_limited',
+    })
+    // A token OurSong accepted within the hour is looked up again outside the budget.
+    expect(await bearer.resolve(TOKENS.alice, () => 'fan')).toMatchObject({ id: 'alice' })
+  })
+
   test('a refused token is remembered: asking again costs no OurSong call', async () => {
     const clock = fakeClock()
     const bearer = createBearerIdentity({
