@@ -94,11 +94,15 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
   const localCacheMs = options.localCacheMs ?? 0
   const local = new LruCache<Session>(10_000)
 
-  const write = async (session: Session): Promise<void> => {
+  /** Writes a session; `update`: only if it still exists (a logout in between stands). */
+  const write = async (session: Session, update = false): Promise<boolean> => {
     const key = storeKey('session', session.id)
     const { id: _id, ...record } = session
     const ttl = Math.max(1, Math.min(session.idleExpiresAt, session.expiresAt) - clock.now())
-    await store.set(key, sealer.seal(JSON.stringify(record), key), ttl)
+    const sealed = sealer.seal(JSON.stringify(record), key)
+    if (update) return store.setIfPresent(key, sealed, ttl)
+    await store.set(key, sealed, ttl)
+    return true
   }
 
   const read = async (id: string): Promise<Session | undefined> => {
@@ -146,7 +150,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
       const idleExpiresAt = Math.min(now + idleTtlMs, session.expiresAt)
       if (idleExpiresAt - session.idleExpiresAt >= TOUCH_INTERVAL_MS) {
         session.idleExpiresAt = idleExpiresAt
-        await write(session)
+        if (!(await write(session, true))) return undefined
       }
       if (localCacheMs > 0) local.set(id, session, now + localCacheMs)
       return session
@@ -158,7 +162,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
       if (!current || clock.now() >= current.expiresAt || clock.now() >= current.idleExpiresAt)
         return undefined
       const updated: Session = { ...current, validatedAt: Math.max(current.validatedAt, at) }
-      await write(updated)
+      if (!(await write(updated, true))) return undefined
       if (localCacheMs > 0) local.set(updated.id, updated, clock.now() + localCacheMs)
       return updated
     },

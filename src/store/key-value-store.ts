@@ -11,6 +11,11 @@ export interface KeyValueStore {
   set(key: string, value: string, ttlMs: number): Promise<void>
   /** Stores `value` only when `key` is absent; true when it did. */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>
+  /**
+   * Stores `value` only when `key` is present; true when it did. A write-back after a read
+   * (session touch) uses it, so a delete in between (logout) is never undone.
+   */
+  setIfPresent(key: string, value: string, ttlMs: number): Promise<boolean>
   /** Reads and deletes atomically: of concurrent takers, exactly one gets the value. */
   take(key: string): Promise<string | undefined>
   /** Deletes; absent keys are fine. */

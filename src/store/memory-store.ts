@@ -48,6 +48,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): KeyValueSto
       put(key, value, ttlMs)
       return true
     },
+    setIfPresent: async (key, value, ttlMs) => {
+      if (!live(key)) return false
+      put(key, value, ttlMs)
+      return true
+    },
     take: async (key) => {
       const entry = live(key)
       entries.delete(key)

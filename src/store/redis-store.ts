@@ -83,6 +83,10 @@ export function createRedisStore(options: RedisStoreOptions): KeyValueStore {
       checkTtl(ttlMs)
       return (await run('SET NX', () => redis.set(k(key), value, 'PX', ttlMs, 'NX'))) === 'OK'
     },
+    setIfPresent: async (key, value, ttlMs) => {
+      checkTtl(ttlMs)
+      return (await run('SET XX', () => redis.set(k(key), value, 'PX', ttlMs, 'XX'))) === 'OK'
+    },
     take: (key) => run('GETDEL', async () => (await redis.getdel(k(key))) ?? undefined),
     delete: async (key) => {
       await run('DEL', () => redis.del(k(key)))

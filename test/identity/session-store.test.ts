@@ -148,6 +148,51 @@ describe.each(backends)('session store on %s', (_name, makeStore) => {
     expect(await sessions.get(created.id)).toBeUndefined()
   })
 
+  test.each(['markValidated', 'an idle-expiry touch'])(
+    'a logout landing between the read and the write of %s stands',
+    async (path) => {
+      // A store whose reads of the session wait until the test lets them go.
+      let release: () => void = () => undefined
+      let reading: () => void = () => undefined
+      const readStarted = new Promise<void>((resolve) => (reading = resolve))
+      const gate = new Promise<void>((resolve) => (release = resolve))
+      let hold = true
+      const slow: KeyValueStore = {
+        ...kv,
+        get: async (key) => {
+          const value = await kv.get(key)
+          if (hold && key.includes('session')) {
+            reading()
+            await gate
+          }
+          return value
+        },
+      }
+      const racing = createSessionStore({
+        store: slow,
+        sealer: createSealer(SECRET, 'session'),
+        clock,
+        idleTtlMs: 2 * HOUR,
+        absoluteTtlMs: 24 * HOUR,
+      })
+      hold = false
+      const created = await racing.create({ user: USER, kind: 'oauth', accessToken: 't' })
+      // Far enough on that a read writes the session back (touch) or revalidates it.
+      clock.advance(HOUR)
+      hold = true
+      const pending =
+        path === 'markValidated'
+          ? racing.markValidated(created, clock.now())
+          : racing.get(created.id)
+      await readStarted
+      await kv.delete(storeKey('session', created.id))
+      release()
+      expect(await pending).toBeUndefined()
+      hold = false
+      expect(await kv.get(storeKey('session', created.id))).toBeUndefined()
+    },
+  )
+
   test('a record from before validatedAt existed counts its sign-in as its validation', async () => {
     const created = await sessions.create({ user: USER, kind: 'oauth', accessToken: 't' })
     const key = storeKey('session', created.id)
