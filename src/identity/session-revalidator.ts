@@ -1,4 +1,4 @@
-import { isOurSongError, OurSongError } from '../oursong/oursong-error.js'
+import { isOurSongError, OurSongError, UPSTREAM_FAILURE_CODES } from '../oursong/oursong-error.js'
 import type { OurSongClient } from '../oursong/oursong-client.js'
 import type { AuthUser } from '../oursong/schemas.js'
 import type { CircuitBreaker } from '../ownership/circuit-breaker.js'
@@ -44,13 +44,7 @@ const circuitOpen = (): OurSongError =>
     detail: 'circuit open: OurSong failed repeatedly',
   })
 
-/** Errors that say OurSong is unwell, not that the token is bad. */
-const UPSTREAM_FAILURES = [
-  'oursong_unavailable',
-  'oursong_timeout',
-  'oursong_bad_response',
-  'oursong_rate_limited',
-] as const
+const UPSTREAM_FAILURES = UPSTREAM_FAILURE_CODES
 
 /**
  * Sessions re-validate the user's OurSong token (issue #9): a session whose last validation

@@ -30,3 +30,14 @@ export function isOurSongError(
 ): value is OurSongError {
   return value instanceof OurSongError && (codes.length === 0 || codes.includes(value.code))
 }
+
+/**
+ * The codes that say OurSong is unwell (down, slow, garbled, rate-limiting this app), not
+ * that its answer is "no": what circuit breakers count and what never ends a session.
+ */
+export const UPSTREAM_FAILURE_CODES = [
+  'oursong_unavailable',
+  'oursong_timeout',
+  'oursong_bad_response',
+  'oursong_rate_limited',
+] as const satisfies readonly OurSongErrorCode[]

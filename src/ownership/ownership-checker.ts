@@ -1,4 +1,4 @@
-import { isOurSongError, OurSongError } from '../oursong/oursong-error.js'
+import { isOurSongError, OurSongError, UPSTREAM_FAILURE_CODES } from '../oursong/oursong-error.js'
 import type { OurSongClient } from '../oursong/oursong-client.js'
 import { paginate } from '../oursong/paginate.js'
 import type { HoldingsSnapshot, Requirement, VibeHolding } from '../rules/requirement.js'
@@ -60,13 +60,7 @@ export interface OwnershipChecker {
 /** Pages of token ids fetched at most (100 ids each). */
 const MAX_PAGES = 100
 
-/** Errors that say OurSong is unwell (not that the answer is "no"): counted by the breaker. */
-const UPSTREAM_FAILURES = [
-  'oursong_unavailable',
-  'oursong_timeout',
-  'oursong_bad_response',
-  'oursong_rate_limited',
-] as const
+const UPSTREAM_FAILURES = UPSTREAM_FAILURE_CODES
 
 /**
  * Ownership from OurSong own-this-vibe, cached in two tiers with separate owned and

@@ -47,22 +47,29 @@ function serve(
 }
 
 describe('vibegate serve', () => {
+  /** The environment of a gate on `port` in front of the test simulator. */
+  const gateEnv = (port: number, extra: Record<string, string> = {}): Record<string, string> => ({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    VIBEGATE_RULES: join(dir, 'rules.yaml'),
+    VIBEGATE_SESSION_SECRET: 's'.repeat(40),
+    OURSONG_BASE_URL: sim.url,
+    OURSONG_API_KEY: TEST_API_KEY,
+    OURSONG_API_SECRET: TEST_API_SECRET,
+    ...extra,
+  })
+  const listening = async (gate: ReturnType<typeof serve>): Promise<void> => {
+    for (let i = 0; i < 200 && !gate.output().includes('vibegate listening'); i++)
+      await new Promise((r) => setTimeout(r, 25))
+    expect(gate.output()).toContain('vibegate listening')
+  }
+
   test('serves decisions, health, readiness and metrics, and drains on SIGTERM', async () => {
     const port = await freePort()
-    const gate = serve({
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      VIBEGATE_RULES: join(dir, 'rules.yaml'),
-      VIBEGATE_SESSION_SECRET: 's'.repeat(40),
-      OURSONG_BASE_URL: sim.url,
-      OURSONG_API_KEY: TEST_API_KEY,
-      OURSONG_API_SECRET: TEST_API_SECRET,
-    })
+    const gate = serve(gateEnv(port))
     try {
       const base = `http://127.0.0.1:${port}`
-      for (let i = 0; i < 100 && !gate.output().includes('vibegate listening'); i++)
-        await new Promise((r) => setTimeout(r, 50))
-      expect(gate.output()).toContain('vibegate listening')
+      await listening(gate)
       expect(gate.output()).toContain('VIBEGATE_KEYS is unset')
       expect((await fetch(`${base}/healthz`)).status).toBe(200)
       expect((await fetch(`${base}/readyz`)).status).toBe(200)
@@ -135,23 +142,6 @@ describe('vibegate serve', () => {
     expect(await gate.exited).toBe(1)
     expect(gate.output()).toMatch(/broken\.yaml:3:\d+: rules\[0\]\.match\.paths\[0\]/)
   })
-
-  /** The environment of a gate on `port` in front of the test simulator. */
-  const gateEnv = (port: number, extra: Record<string, string> = {}): Record<string, string> => ({
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    VIBEGATE_RULES: join(dir, 'rules.yaml'),
-    VIBEGATE_SESSION_SECRET: 's'.repeat(40),
-    OURSONG_BASE_URL: sim.url,
-    OURSONG_API_KEY: TEST_API_KEY,
-    OURSONG_API_SECRET: TEST_API_SECRET,
-    ...extra,
-  })
-  const listening = async (gate: ReturnType<typeof serve>): Promise<void> => {
-    for (let i = 0; i < 200 && !gate.output().includes('vibegate listening'); i++)
-      await new Promise((r) => setTimeout(r, 25))
-    expect(gate.output()).toContain('vibegate listening')
-  }
 
   test('idle sockets past its open-file limit cannot take the gate down', async () => {
     const port = await freePort()
