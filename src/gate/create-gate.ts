@@ -10,6 +10,7 @@ import { createDecisionHandler } from '../http/decision-handler.js'
 import type { AuthRequestHostSource } from '../http/original-request.js'
 import { createJwksHandler, JWKS_PATH } from '../http/jwks-handler.js'
 import { cookieSettings } from '../http/session-cookie.js'
+import { pathOf } from '../http/request-headers.js'
 import { requestIdOf } from '../http/request-id.js'
 import { parseTrustedProxies } from '../http/trusted-proxies.js'
 import { createIdentity } from '../identity/create-identity.js'
@@ -256,7 +257,7 @@ export async function createGate(options: GateOptions): Promise<Gate> {
   const metricsOnHandler = options.metricsOnHandler ?? true
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     if (decisions(req, res) || jwks(req, res)) return
-    const path = (req.url ?? '').split('?')[0]
+    const path = pathOf(req.url)
     if (path === '/healthz')
       return void res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok\n')
     if (path === '/readyz' || (path === '/metrics' && metricsOnHandler)) {
@@ -269,15 +270,7 @@ export async function createGate(options: GateOptions): Promise<Gate> {
                 .end(ready ? 'ready\n' : 'not ready\n')
             })()
           : serveMetrics(res)
-      answer.catch((err: unknown) => {
-        logger.error(
-          { path, err: String((err as Error)?.stack ?? err) },
-          'health or metrics endpoint failed',
-        )
-        if (!res.headersSent) res.writeHead(503)
-        res.end()
-      })
-      return
+      return answerOr503(answer, res, path)
     }
     app(req, res)
   }
@@ -287,14 +280,22 @@ export async function createGate(options: GateOptions): Promise<Gate> {
       res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text)
     })
   }
-  const metricsHandler = (req: IncomingMessage, res: ServerResponse): void => {
-    if ((req.url ?? '').split('?')[0] !== '/metrics')
-      return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n')
-    serveMetrics(res).catch((err: unknown) => {
-      logger.error({ err: String((err as Error)?.stack ?? err) }, 'metrics endpoint failed')
+  /** A health or metrics answer in the making: should it fail, a 503 all the same. */
+  function answerOr503(answer: Promise<void>, res: ServerResponse, path: string): void {
+    answer.catch((err: unknown) => {
+      logger.error(
+        { path, err: String((err as Error)?.stack ?? err) },
+        'health or metrics endpoint failed',
+      )
       if (!res.headersSent) res.writeHead(503)
       res.end()
     })
+  }
+  const metricsHandler = (req: IncomingMessage, res: ServerResponse): void => {
+    const path = pathOf(req.url)
+    if (path !== '/metrics')
+      return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n')
+    answerOr503(serveMetrics(res), res, path)
   }
 
   return {

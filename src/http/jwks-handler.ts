@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { KeySet } from '../tokens/key-set.js'
+import { pathOf } from './request-headers.js'
 
 /** The path of the public key set (contract 3.2). */
 export const JWKS_PATH = '/.well-known/jwks.json'
@@ -14,9 +15,7 @@ export function createJwksHandler(
   keys: () => KeySet,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
-    const url = req.url ?? ''
-    const q = url.indexOf('?')
-    if ((q === -1 ? url : url.slice(0, q)) !== JWKS_PATH) return false
+    if (pathOf(req.url) !== JWKS_PATH) return false
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end()
       return true

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-import { headerOnce } from './request-headers.js'
+import { headerOnce, pathOf } from './request-headers.js'
 
 /** The three decision endpoints (contract 3.1). */
 export type DecisionEndpoint = 'auth-request' | 'forward-auth' | 'ext-authz'
@@ -22,8 +22,7 @@ export const EXT_AUTHZ_PREFIX = '/authz/ext-authz'
  * query is ignored (Caddy's forward_auth appends the client's query to the endpoint URL).
  */
 export function decisionEndpointOf(url: string): DecisionEndpoint | undefined {
-  const q = url.indexOf('?')
-  const path = q === -1 ? url : url.slice(0, q)
+  const path = pathOf(url)
   if (path === '/authz/auth-request') return 'auth-request'
   if (path === '/authz/forward-auth') return 'forward-auth'
   if (path === EXT_AUTHZ_PREFIX || path.startsWith(`${EXT_AUTHZ_PREFIX}/`)) return 'ext-authz'

@@ -1,6 +1,13 @@
 import type { IncomingMessage } from 'node:http'
 import { isIP } from 'node:net'
 
+/** The path of a request target: everything before the first `?`. */
+export function pathOf(url: string | undefined): string {
+  if (url === undefined) return ''
+  const q = url.indexOf('?')
+  return q === -1 ? url : url.slice(0, q)
+}
+
 /**
  * A header as the gate reads it, in one scan of the raw headers: its value when sent exactly
  * once, undefined when absent, null when sent more than once (duplicates are ambiguous: a
