@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { isVibegateError } from '../errors/vibegate-error.js'
 import type { Identity, IdentityInput } from '../identity/identity-chain.js'
 import type { OwnershipChecker } from '../ownership/ownership-checker.js'
@@ -158,11 +157,8 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
           aud: rule?.token.audience ?? DEFAULT_AUDIENCE,
           ttlSeconds: rule?.token.ttlSeconds ?? DEFAULT_TTL_SECONDS,
           rule: rule?.id ?? DEFAULT_RULE_ID,
-          vibes: vibes.map((v) => ({
-            id: v.id,
-            owned_amount: v.owned_amount,
-            token_ids: [...v.token_ids],
-          })),
+          // The issuer copies them into a token it signs; a reused one needs no copy.
+          vibes,
           wallet: identity.user.wallet,
           sessionKey: sessionKeyOf(identity),
         }))
@@ -174,9 +170,13 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
   }
 }
 
-/** Which session a token is reused within: a hash of the session id or Bearer token. */
+/**
+ * Which session a token is reused within: the session id or the Bearer token itself. It
+ * only keys the issuer's in-process cache (never logged, never stored), and hashing it on
+ * every request was the warm path's largest cost after the socket write.
+ */
 function sessionKeyOf(identity: Identity): string {
-  const secret =
-    identity.kind === 'bearer' ? `bearer:${identity.accessToken}` : `session:${identity.session.id}`
-  return createHash('sha256').update(secret).digest('base64url')
+  return identity.kind === 'bearer'
+    ? `bearer:${identity.accessToken}`
+    : `session:${identity.session.id}`
 }

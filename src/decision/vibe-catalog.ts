@@ -1,5 +1,5 @@
 import type { OurSongClient } from '../oursong/oursong-client.js'
-import { LruCache } from '../ownership/lru-cache.js'
+import { LruCache } from '../util/lru-cache.js'
 import type { Missing } from '../rules/requirement.js'
 import { systemClock, type Clock } from '../util/clock.js'
 

@@ -155,9 +155,11 @@ export async function createGate(options: GateOptions): Promise<Gate> {
   const identity = createIdentity({
     client,
     store,
-    // With Redis, replicas answer from their own copy of a session for 5 s: the warm
-    // decision path then makes no Redis round trip (a logout elsewhere applies within 5 s).
-    ...(shared ? { sessionLocalCacheMs: 5000 } : { sessionStore: createMemoryStore({ clock }) }),
+    // Each gate answers from its own copy of a session for 5 s, so the warm decision path
+    // neither opens a sealed record nor (with Redis) makes a round trip. A logout at this
+    // gate drops its copy at once; one at another replica applies here within 5 s.
+    sessionLocalCacheMs: 5000,
+    ...(shared ? {} : { sessionStore: createMemoryStore({ clock }) }),
     publicUrl,
     sessionSecret: options.sessionSecret,
     clock,

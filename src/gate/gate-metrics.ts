@@ -16,17 +16,25 @@ export interface GateMetrics {
 /** Creates the metrics: decisions, ownership lookups per tier, OurSong latency, rules reloads. */
 export function createGateMetrics(): GateMetrics {
   const registry = new Registry()
+  const decisionCounts = createTally<'endpoint' | 'status' | 'reason'>()
+  const lookupCounts = createTally<'source'>()
   const decisions = new Counter({
     name: 'vibegate_decisions_total',
     help: 'Decisions by endpoint, HTTP status and reason (empty when allowed).',
     labelNames: ['endpoint', 'status', 'reason'] as const,
     registers: [registry],
+    collect() {
+      decisionCounts.flush(this)
+    },
   })
   const lookups = new Counter({
     name: 'vibegate_ownership_lookups_total',
     help: 'Ownership lookups by where the answer came from: local (in-process), shared (Redis), upstream (OurSong), stale (stale-if-error).',
     labelNames: ['source'] as const,
     registers: [registry],
+    collect() {
+      lookupCounts.flush(this)
+    },
   })
   const upstream = new Histogram({
     name: 'vibegate_oursong_request_duration_seconds',
@@ -55,8 +63,12 @@ export function createGateMetrics(): GateMetrics {
   return {
     registry,
     decision: (e) =>
-      decisions.inc({ endpoint: e.endpoint, status: String(e.status), reason: e.reason ?? '' }),
-    lookup: (source) => lookups.inc({ source }),
+      decisionCounts.add(e.endpoint, e.status, e.reason ?? '', () => ({
+        endpoint: e.endpoint,
+        status: String(e.status),
+        reason: e.reason ?? '',
+      })),
+    lookup: (source) => lookupCounts.add(source, 0, '', () => ({ source })),
     upstream: (e) =>
       upstream.observe({ endpoint: e.endpoint, outcome: e.outcome }, e.durationMs / 1000),
     rules: (status) => {
@@ -65,6 +77,46 @@ export function createGateMetrics(): GateMetrics {
       seen = { reloads: status.reloads, failures: status.failures }
       reloadOk.set(status.lastReloadOk ? 1 : 0)
       ruleCount.set(status.rules)
+    },
+  }
+}
+
+/**
+ * Counts for a labelled counter, kept in plain maps and added to the counter when it is
+ * read (prom-client calls `collect` before every scrape). prom-client hashes the label set
+ * on every `inc()`; these counters move on every decision, and their label sets are few.
+ * Entries are found by (name, number, name): constant strings and a number, so finding one
+ * builds no string.
+ */
+function createTally<L extends string>(): {
+  add(a: string, n: number, b: string, labels: () => Record<L, string>): void
+  flush(counter: Counter<L>): void
+} {
+  interface Entry {
+    labels: Record<L, string>
+    n: number
+    sent: number
+  }
+  const counts = new Map<string, Map<number, Map<string, Entry>>>()
+  const all: Entry[] = []
+  return {
+    add(a, n, b, labels) {
+      let byNumber = counts.get(a)
+      if (!byNumber) counts.set(a, (byNumber = new Map()))
+      let byName = byNumber.get(n)
+      if (!byName) byNumber.set(n, (byName = new Map()))
+      const entry = byName.get(b)
+      if (entry) return void entry.n++
+      const added = { labels: labels(), n: 1, sent: 0 }
+      byName.set(b, added)
+      all.push(added)
+    },
+    flush(counter) {
+      for (const entry of all) {
+        if (entry.n === entry.sent) continue
+        counter.inc(entry.labels, entry.n - entry.sent)
+        entry.sent = entry.n
+      }
     },
   }
 }

@@ -18,7 +18,9 @@ export function headerOnce(req: IncomingMessage, name: string): string | undefin
   let found: string | undefined
   const raw = req.rawHeaders
   for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]!.toLowerCase() !== lower) continue
+    const key = raw[i]!
+    // The length first: most names differ in it, and comparing it allocates nothing.
+    if (key.length !== lower.length || key.toLowerCase() !== lower) continue
     if (found !== undefined) return null
     found = raw[i + 1]!
   }
@@ -38,7 +40,8 @@ export function singleCookie(req: IncomingMessage, name: string): string | undef
   let found: string | undefined
   const raw = req.rawHeaders
   for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]!.toLowerCase() !== 'cookie') continue
+    const key = raw[i]!
+    if (key.length !== 6 || key.toLowerCase() !== 'cookie') continue
     for (const pair of raw[i + 1]!.split(';')) {
       const eq = pair.indexOf('=')
       if (eq === -1 || pair.slice(0, eq).trim() !== name) continue

@@ -39,14 +39,30 @@ export function parseTrustedProxies(spec: string): TrustedProxies {
     list.addSubnet(address!, prefix, family === 4 ? 'ipv4' : 'ipv6')
   }
   if (problems.length > 0) throw new TypeError(problems.join('; '))
+  const check = (address: string): boolean => {
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
+    const plain = mapped ? mapped[1]! : address
+    const family = isIP(plain)
+    return family !== 0 && list.check(plain, family === 4 ? 'ipv4' : 'ipv6')
+  }
+  // Every decision asks about its peer, nearly always one of a few proxies: BlockList.check
+  // allocates a SocketAddress each time, a Map lookup does not. The list never changes,
+  // so answers stay true; the map is emptied when full, so a scan of addresses is bounded.
+  const known = new Map<string, boolean>()
   return {
     trusts(address) {
       if (!address) return false
-      const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
-      const plain = mapped ? mapped[1]! : address
-      const family = isIP(plain)
-      return family !== 0 && list.check(plain, family === 4 ? 'ipv4' : 'ipv6')
+      let trusted = known.get(address)
+      if (trusted === undefined) {
+        trusted = check(address)
+        if (known.size >= MAX_REMEMBERED) known.clear()
+        known.set(address, trusted)
+      }
+      return trusted
     },
     description: trimmed,
   }
 }
+
+/** Peer addresses whose answer is remembered (about 100 bytes each). */
+const MAX_REMEMBERED = 4096

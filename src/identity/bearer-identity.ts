@@ -3,7 +3,7 @@ import { isOurSongError } from '../oursong/oursong-error.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import type { OurSongClient } from '../oursong/oursong-client.js'
 import type { KeyValueStore } from '../store/key-value-store.js'
-import { LruCache } from '../ownership/lru-cache.js'
+import { LruCache } from '../util/lru-cache.js'
 import { storeKey } from '../store/store-key.js'
 import { createLookupBudget } from './lookup-budget.js'
 import type { SessionUser } from './session-store.js'
@@ -76,27 +76,38 @@ export function createBearerIdentity(options: BearerIdentityOptions): BearerIden
     perClientPerSecond: maxPerClient,
     clock,
   })
+  // Keyed by the token itself: this map never leaves the process, and hashing the token
+  // on every warm request cost more than the rest of the look-up. The parsed, frozen user
+  // is kept, so a hit allocates nothing; `null` is a refused token.
   const local =
     (options.localMaxEntries ?? 10_000) > 0
-      ? new LruCache<string>(options.localMaxEntries ?? 10_000)
+      ? new LruCache<SessionUser | null>(options.localMaxEntries ?? 10_000)
       : undefined
   const knownValidTtlMs = options.knownValidTtlMs ?? 3_600_000
   const knownValid = new LruCache<true>(Math.max(1, options.localMaxEntries ?? 10_000))
-  // Keyed by the token's hash; an entry lives only while its look-up is in flight.
+  // Keyed by the token; an entry lives only while its look-up is in flight.
   const inFlight = new Map<string, Promise<SessionUser | undefined>>()
 
-  const remember = async (key: string, value: string, ttlMs: number): Promise<void> => {
-    local?.set(key, value, clock.now() + ttlMs)
-    await cache.set(key, value, ttlMs)
+  const remember = async (
+    accessToken: string,
+    key: string,
+    user: SessionUser | null,
+    ttlMs: number,
+  ): Promise<SessionUser | undefined> => {
+    const frozen = user && Object.freeze({ ...user })
+    local?.set(accessToken, frozen, clock.now() + ttlMs)
+    await cache.set(key, user ? JSON.stringify(user) : INVALID, ttlMs)
+    return frozen ?? undefined
   }
+  // Not copied into the process: the store does not say how long its entry has left.
   const answer = (cached: string): SessionUser | undefined =>
-    cached === INVALID ? undefined : (JSON.parse(cached) as SessionUser)
+    cached === INVALID ? undefined : Object.freeze(JSON.parse(cached) as SessionUser)
 
   const lookUp = async (
-    key: string,
     accessToken: string,
     subject: (() => string) | undefined,
   ): Promise<SessionUser | undefined> => {
+    const key = storeKey('bearer', accessToken)
     const cached = await cache.get(key)
     if (cached !== undefined) return answer(cached)
     const known = knownValid.get(key)
@@ -108,13 +119,11 @@ export function createBearerIdentity(options: BearerIdentityOptions): BearerIden
     try {
       const user = sessionUserOf(await client.authUser(accessToken))
       knownValid.set(key, true, clock.now() + knownValidTtlMs)
-      await remember(key, JSON.stringify(user), validTtlMs)
-      return user
+      return await remember(accessToken, key, user, validTtlMs)
     } catch (err) {
       if (!isOurSongError(err, 'oursong_unauthorized', 'oursong_forbidden')) throw err
       knownValid.delete(key)
-      await remember(key, INVALID, invalidTtlMs)
-      return undefined
+      return remember(accessToken, key, null, invalidTtlMs)
     }
   }
 
@@ -122,13 +131,12 @@ export function createBearerIdentity(options: BearerIdentityOptions): BearerIden
     resolve(accessToken, subject) {
       // OurSong tokens are opaque but not tiny, and a header is bounded anyway.
       if (accessToken.length < 8 || accessToken.length > 4096) return Promise.resolve(undefined)
-      const key = storeKey('bearer', accessToken)
-      const near = local?.get(key)
-      if (near && near.expiresAt > clock.now()) return Promise.resolve(answer(near.value))
-      let pending = inFlight.get(key)
+      const near = local?.get(accessToken)
+      if (near && near.expiresAt > clock.now()) return Promise.resolve(near.value ?? undefined)
+      let pending = inFlight.get(accessToken)
       if (!pending) {
-        pending = lookUp(key, accessToken, subject).finally(() => inFlight.delete(key))
-        inFlight.set(key, pending)
+        pending = lookUp(accessToken, subject).finally(() => inFlight.delete(accessToken))
+        inFlight.set(accessToken, pending)
       }
       return pending
     },

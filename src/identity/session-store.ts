@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { KeyValueStore } from '../store/key-value-store.js'
 import { storeKey } from '../store/store-key.js'
 import { systemClock, type Clock } from '../util/clock.js'
-import { LruCache } from '../ownership/lru-cache.js'
+import { LruCache } from '../util/lru-cache.js'
 import type { Sealer } from './sealer.js'
 
 /** Who a session belongs to, as OurSong's auth-user described them at sign-in. */
@@ -137,8 +137,12 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     async get(id, options = {}) {
       if (typeof id !== 'string' || !SESSION_ID.test(id)) return undefined
       const cached = localCacheMs > 0 && !options.fresh ? local.get(id) : undefined
-      if (cached && cached.expiresAt > clock.now() && clock.now() < cached.value.expiresAt)
-        return cached.value
+      if (cached) {
+        const now = clock.now()
+        const { value } = cached
+        if (cached.expiresAt > now && now < value.expiresAt && now < value.idleExpiresAt)
+          return value
+      }
       const session = await read(id)
       if (!session) return undefined
       const key = storeKey('session', id)

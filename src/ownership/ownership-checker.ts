@@ -57,6 +57,30 @@ export interface OwnershipChecker {
   purgeVibe(vibeId: string): Promise<void>
 }
 
+/** What a requirement asks of OurSong: each vibe once (with its question), each issuer. */
+interface Plan {
+  questions: readonly (readonly [vibe: string, question: Question])[]
+  issuers: readonly string[]
+}
+
+/** The plan of a requirement, worked out once: compiled requirements live as long as their rules. */
+function planOf(plans: WeakMap<Requirement, Plan>, requirement: Requirement): Plan {
+  let plan = plans.get(requirement)
+  if (plan) return plan
+  const questions = new Map<string, Question>()
+  const issuers = new Set<string>()
+  const visit = (r: Requirement): void => {
+    if (r.kind === 'vibe')
+      questions.set(r.vibe, r.tokenIds || questions.get(r.vibe) === 'ids' ? 'ids' : 'amount')
+    else if (r.kind === 'issuer') issuers.add(r.issuer)
+    else r.of.forEach(visit)
+  }
+  visit(requirement)
+  plan = { questions: [...questions], issuers: [...issuers] }
+  plans.set(requirement, plan)
+  return plan
+}
+
 /** Pages of token ids fetched at most (100 ids each). */
 const MAX_PAGES = 100
 
@@ -79,6 +103,7 @@ export function createOwnershipChecker(options: OwnershipOptions): OwnershipChec
   const breaker = options.breaker ?? createCircuitBreaker({ clock })
   const { cache, client } = options
   const inflight = new Map<string, Promise<VibeHolding>>()
+  const plans = new WeakMap<Requirement, Plan>()
 
   const holding = async (
     owner: Owner,
@@ -207,21 +232,19 @@ export function createOwnershipChecker(options: OwnershipOptions): OwnershipChec
     holding,
 
     async snapshot(owner, requirement) {
-      const questions = new Map<string, Question>()
-      const issuers = new Set<string>()
-      const visit = (r: Requirement): void => {
-        if (r.kind === 'vibe')
-          questions.set(r.vibe, r.tokenIds || questions.get(r.vibe) === 'ids' ? 'ids' : 'amount')
-        else if (r.kind === 'issuer') issuers.add(r.issuer)
-        else r.of.forEach(visit)
-      }
-      visit(requirement)
+      const { questions, issuers } = planOf(plans, requirement)
       const held = new Map<string, VibeHolding>()
-      await Promise.all(
-        [...questions].map(async ([vibe, question]) => {
-          held.set(vibe, await holding(owner, vibe, question))
-        }),
-      )
+      if (questions.length === 1) {
+        // The common rule names one vibe: no Promise.all for it.
+        const [vibe, question] = questions[0]!
+        held.set(vibe, await holding(owner, vibe, question))
+      } else {
+        await Promise.all(
+          questions.map(async ([vibe, question]) => {
+            held.set(vibe, await holding(owner, vibe, question))
+          }),
+        )
+      }
       const byIssuer = new Map<string, string[]>()
       for (const issuer of issuers) {
         const vibes = await issuerVibes(issuer)

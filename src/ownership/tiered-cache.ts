@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto'
 import type { KeyValueStore } from '../store/key-value-store.js'
 import { storeKey } from '../store/store-key.js'
 import { systemClock, type Clock } from '../util/clock.js'
-import { LruCache } from './lru-cache.js'
+import { LruCache } from '../util/lru-cache.js'
 
 /** Options of {@link createTieredCache}. */
 export interface TieredCacheOptions {
@@ -68,9 +69,9 @@ const GENERATION_TTL_MS = 30 * 86_400_000
 // a forgotten purge must also outlive an answer that was asked for just before it.
 const PURGE_MARGIN_MS = 60_000
 
-/** An in-process entry: the JSON text, and when it was first written (ms since the epoch). */
+/** An in-process entry: the value, deep-frozen, and when it was written (ms since the epoch). */
 interface LocalEntry {
-  text: string
+  value: unknown
   writtenAt: number
 }
 
@@ -92,50 +93,65 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
       `maxEntryAgeMs must be a positive integer of at most 30 days, got ${String(maxEntryAgeMs)}`,
     )
   }
-  const local = new LruCache<LocalEntry>(options.maxLocalEntries ?? 10_000)
+  const maxLocalEntries = options.maxLocalEntries ?? 10_000
+  const local = new LruCache<LocalEntry>(maxLocalEntries)
   // With a shared tier, generations live there and replicas keep short-lived copies;
-  // without one, this map is the truth (it grows only with purges, so it is not evicted).
-  const generations = new LruCache<number>(options.maxLocalEntries ?? 10_000)
-  const ownGenerations = new Map<string, { value: number; at: number }>()
+  // without one, these maps are the truth (they grow only with purges, so they are not
+  // evicted). Keyed by kind, then id: the ids are the strings of the user and rule objects
+  // themselves, so a look-up builds no string.
+  const generations = {
+    user: new LruCache<number>(maxLocalEntries),
+    vibe: new LruCache<number>(maxLocalEntries),
+  }
+  const ownGenerations = {
+    user: new Map<string, { value: number; at: number }>(),
+    vibe: new Map<string, { value: number; at: number }>(),
+  }
   // The last generation this process handed out, of any scope: with it, a generation is
   // new even if the clock stepped back.
   let lastGeneration = 0
   const generationTtlMs = options.generationTtlMs ?? 1000
   const { shared } = options
+  const keys = createKeyMemo(maxLocalEntries)
 
-  const generation = async (scope: Scope): Promise<number> => {
-    const key = storeKey('generation', scope.kind, scope.id)
-    if (!shared) return ownGenerations.get(key)?.value ?? 0
-    const known = generations.get(key)
-    if (known && known.expiresAt > clock.now()) return known.value
-    const value = Number((await shared.get(key)) ?? 0)
-    generations.set(key, value, clock.now() + generationTtlMs)
+  const sharedGenerationKey = (scope: Scope): string => storeKey('generation', scope.kind, scope.id)
+
+  /** The generation when known without I/O (no shared tier, or a fresh copy), else undefined. */
+  const knownGeneration = (scope: Scope): number | undefined => {
+    if (!shared) return ownGenerations[scope.kind].get(scope.id)?.value ?? 0
+    const known = generations[scope.kind].get(scope.id)
+    return known && known.expiresAt > clock.now() ? known.value : undefined
+  }
+  const fetchGeneration = async (scope: Scope): Promise<number> => {
+    const value = Number((await shared!.get(sharedGenerationKey(scope))) ?? 0)
+    generations[scope.kind].set(scope.id, value, clock.now() + generationTtlMs)
     return value
   }
 
   return {
     async key(namespace, scopes, ...parts) {
-      const gens = await Promise.all(scopes.map(generation))
-      return storeKey(namespace, ...scopes.flatMap((s, i) => [s.kind, s.id, gens[i]!]), ...parts)
+      if (namespace.includes(':')) throw new TypeError(`a cache namespace has no ':': ${namespace}`)
+      const gens: number[] = []
+      for (const scope of scopes)
+        // Awaited only when a generation must be read from Redis (about once a second).
+        gens.push(knownGeneration(scope) ?? (await fetchGeneration(scope)))
+      return keys.of(namespace, scopes, gens, parts)
     },
 
     async get<V>(key: string) {
       const now = clock.now()
       const hit = local.get(key)
       if (hit && hit.expiresAt > now)
-        return {
-          value: JSON.parse(hit.value.text) as V,
-          expiresAt: hit.expiresAt,
-          tier: 'local' as const,
-        }
+        return { value: hit.value.value as V, expiresAt: hit.expiresAt, tier: 'local' as const }
       if (!shared) return undefined
-      const text = await shared.get(key)
+      const text = await shared.get(sharedKeyOf(key))
       if (text === undefined) return undefined
       const { v, e, w } = JSON.parse(text) as { v: string; e: number; w?: number }
       if (e <= now) return undefined
+      const value = deepFreeze(JSON.parse(v) as V)
       // An entry of an older gate has no `w`: assume the oldest it could be.
-      local.set(key, { text: v, writtenAt: w ?? e - maxEntryAgeMs }, e)
-      return { value: JSON.parse(v) as V, expiresAt: e, tier: 'shared' as const }
+      local.set(key, { value, writtenAt: w ?? e - maxEntryAgeMs }, e)
+      return { value, expiresAt: e, tier: 'shared' as const }
     },
 
     async set(key, value, ttlMs) {
@@ -143,36 +159,113 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
       const lifeMs = Math.min(ttlMs, maxEntryAgeMs)
       const expiresAt = now + lifeMs
       const text = JSON.stringify(value)
-      local.set(key, { text, writtenAt: now }, expiresAt)
-      await shared?.set(key, JSON.stringify({ v: text, e: expiresAt, w: now }), lifeMs)
+      // A copy, frozen: every hit hands out the same object, and nobody may change it.
+      local.set(key, { value: deepFreeze(JSON.parse(text) as unknown), writtenAt: now }, expiresAt)
+      await shared?.set(sharedKeyOf(key), JSON.stringify({ v: text, e: expiresAt, w: now }), lifeMs)
     },
 
     peekLocal<V>(key: string) {
       const hit = local.get(key)
       if (!hit || clock.now() - hit.value.writtenAt >= maxEntryAgeMs) return undefined
-      return { value: JSON.parse(hit.value.text) as V, expiresAt: hit.expiresAt }
+      return { value: hit.value.value as V, expiresAt: hit.expiresAt }
     },
 
     async purge(scope) {
-      const key = storeKey('generation', scope.kind, scope.id)
       const now = clock.now()
       const floor = Math.max(now, lastGeneration + 1)
       if (shared) {
-        const value = await shared.advance(key, floor, GENERATION_TTL_MS)
+        const value = await shared.advance(sharedGenerationKey(scope), floor, GENERATION_TTL_MS)
         lastGeneration = Math.max(lastGeneration, value)
-        generations.set(key, value, clock.now() + generationTtlMs)
+        generations[scope.kind].set(scope.id, value, clock.now() + generationTtlMs)
       } else {
-        const next = Math.max((ownGenerations.get(key)?.value ?? 0) + 1, floor)
+        const own = ownGenerations[scope.kind]
+        const next = Math.max((own.get(scope.id)?.value ?? 0) + 1, floor)
         lastGeneration = next
-        ownGenerations.delete(key)
-        ownGenerations.set(key, { value: next, at: now })
+        own.delete(scope.id)
+        own.set(scope.id, { value: next, at: now })
         // A purge only matters while entries cached before it may be served; past that
-        // (maxEntryAgeMs, plus a margin) it can go, oldest first: the map is in insertion order.
-        for (const [k, g] of ownGenerations) {
-          if (now - g.at < maxEntryAgeMs + PURGE_MARGIN_MS) break
-          ownGenerations.delete(k)
+        // (maxEntryAgeMs, plus a margin) it can go, oldest first: maps are in insertion order.
+        for (const map of Object.values(ownGenerations)) {
+          for (const [id, g] of map) {
+            if (now - g.at < maxEntryAgeMs + PURGE_MARGIN_MS) break
+            map.delete(id)
+          }
         }
       }
     },
   }
+}
+
+/**
+ * Cache keys, remembered: the warm path asks for the same key (same namespace, user, vibe
+ * and question, all strings of long-lived objects) on every request. Found by walking
+ * nested maps with those parts, which builds nothing; the key is rebuilt only when a
+ * generation moved. Handing out the same string also lets the LRU reuse its hash. At most
+ * `max` keys are remembered; past that the memo starts again (it is only a memo).
+ */
+function createKeyMemo(max: number): {
+  of(
+    namespace: string,
+    scopes: readonly Scope[],
+    gens: readonly number[],
+    parts: readonly (string | number)[],
+  ): string
+} {
+  interface Leaf {
+    gens: readonly number[]
+    key: string
+  }
+  // Counts mark the structure, so ('x', [a], 'vibe', 'b') and ('x', [a, vibe b]) differ.
+  type Node = Map<string | number | typeof LEAF, Node | Leaf>
+  const LEAF = Symbol('leaf')
+  let root: Node = new Map()
+  let leaves = 0
+  const step = (node: Node, part: string | number): Node => {
+    let next = node.get(part) as Node | undefined
+    if (next === undefined) node.set(part, (next = new Map()))
+    return next
+  }
+  return {
+    of(namespace, scopes, gens, parts) {
+      let node = step(step(root, namespace), scopes.length)
+      for (const scope of scopes) node = step(step(node, scope.kind), scope.id)
+      node = step(node, parts.length)
+      for (const part of parts) node = step(node, part)
+      const leaf = node.get(LEAF) as Leaf | undefined
+      if (leaf && leaf.gens.every((g, i) => g === gens[i])) return leaf.key
+      const flat: (string | number)[] = []
+      scopes.forEach((scope, i) => flat.push(scope.kind, scope.id, gens[i]!))
+      flat.push(...parts)
+      // In process the parts themselves are the key (no secrets are among them); the
+      // shared tier gets the hashed form, see sharedKeyOf.
+      const key = `${namespace}:${JSON.stringify(flat)}`
+      if (!leaf && ++leaves > max) {
+        root = new Map()
+        leaves = 0
+      } else node.set(LEAF, { gens, key })
+      return key
+    },
+  }
+}
+
+/**
+ * The shared tier's key of a cache key: its namespace and a SHA-256 of the rest, as
+ * `storeKey` makes them, so Redis keys are as before and reveal nothing of their parts.
+ */
+function sharedKeyOf(key: string): string {
+  const colon = key.indexOf(':')
+  return colon === -1
+    ? storeKey('cache', key)
+    : `${key.slice(0, colon)}:${createHash('sha256')
+        .update(key.slice(colon + 1))
+        .digest('base64url')}`
+}
+
+/** Freezes a JSON value and everything in it; returns it. */
+function deepFreeze<V>(value: V): V {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const inner of Object.values(value)) deepFreeze(inner)
+  }
+  return value
 }

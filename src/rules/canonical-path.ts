@@ -65,6 +65,8 @@ const DECODED_FORBIDDEN = /[/\\;%?#\u0000-\u001f\u007f-\u009f]/
 // Read differently by some backends: Unicode format characters (zero-width, BOM, bidi),
 // Windows' trailing dots and spaces and NTFS streams (`::$DATA`).
 const FOLDABLE = /\p{Cf}|[. ]$|::/u
+// FOLDABLE for a segment of raw ASCII pchars (no space, no format characters there).
+const ASCII_FOLDABLE = /\.$|::/
 const ESCAPE = /%([0-9A-Fa-f]{2})/g
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
@@ -96,6 +98,15 @@ export function canonicalPath(target: string): CanonicalPath | PathRejection {
   const segments: string[] = []
   for (const part of parts) {
     if (part === '') return reject('the path has an empty segment ("//")')
+    if (!part.includes('%')) {
+      // Nothing to decode: the raw check above leaves only ASCII pchars, which hold none
+      // of the decoded-forbidden characters and which NFKC and format characters never
+      // concern. What remains is the checks on dots, trailing dots and "::".
+      if (part === '.' || part === '..') return reject('the path has a dot segment')
+      if (ASCII_FOLDABLE.test(part)) return reject(foldable(part))
+      segments.push(part)
+      continue
+    }
     const decoded = decodeSegment(part)
     if (decoded === undefined) {
       return reject(`the segment "${part}" has an invalid percent-escape or is not UTF-8 in NFC`)
@@ -106,11 +117,8 @@ export function canonicalPath(target: string): CanonicalPath | PathRejection {
         `the segment "${part}" decodes to "/", "\\", ";", "%", "?", "#" or a control character`,
       )
     }
-    if (FOLDABLE.test(decoded) || decoded.normalize('NFKC') !== decoded) {
-      return reject(
-        `the segment "${part}" has characters that backends may fold into others (compatibility forms, invisible characters, a trailing dot or space, "::")`,
-      )
-    }
+    if (FOLDABLE.test(decoded) || decoded.normalize('NFKC') !== decoded)
+      return reject(foldable(part))
     segments.push(decoded)
   }
   return { ok: true, path: `/${segments.join('/')}`, segments, directory: rawPath.endsWith('/') }
@@ -138,6 +146,10 @@ function decodeSegment(part: string): string | undefined {
     return undefined
   }
   return text.normalize('NFC') === text ? text : undefined
+}
+
+function foldable(part: string): string {
+  return `the segment "${part}" has characters that backends may fold into others (compatibility forms, invisible characters, a trailing dot or space, "::")`
 }
 
 function reject(problem: string): PathRejection {

@@ -1,13 +1,14 @@
 /**
  * Mints the JWTs the gate hands to content servers (CONTRACT section 5), and reuses a minted
  * token while more than half of its lifetime remains, as Oathkeeper's id_token mutator does:
- * signing costs about 75 µs, a cache hit a hash and a map lookup.
+ * signing costs about 75 µs, a cache hit a map lookup and a comparison.
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { SignJWT } from 'jose'
 import { systemClock, type Clock } from '../util/clock.js'
 import type { VibeHolding } from './gate-claims.js'
 import type { KeySet, SigningKey } from './key-set.js'
+import { LruCache } from '../util/lru-cache.js'
 
 export type { VibeHolding }
 
@@ -35,8 +36,8 @@ export interface TokenRequest {
   /** The connected wallet address, when known; omitted from the token otherwise. */
   wallet?: string | null
   /**
-   * Identifies the session or Bearer token the request came with: a hash, never the raw
-   * token. Tokens are reused only within one session.
+   * Identifies the session or Bearer token the request came with. Tokens are reused only
+   * within one session. It keys an in-process map only: never logged, never stored.
    */
   sessionKey: string
 }
@@ -78,12 +79,24 @@ export interface TokenIssuerOptions {
   issuer: string
   /** Source of `iat`, `exp` and reuse decisions; default the system clock. */
   clock?: Clock
-  /** How many minted tokens are kept for reuse (least recently used leave first); default 10000, 0 disables reuse. */
+  /**
+   * Sessions (or Bearer tokens) whose minted tokens are kept for reuse, at most 64 rules each
+   * (least recently used leave first); default 10000, 0 disables reuse.
+   */
   maxCached?: number
 }
 
 interface CacheEntry {
+  /** The inputs besides session and rule, compared on a hit: the token is reused only for these. */
+  key: SigningKey
+  sub: string
+  wallet: string | null
+  aud: string
+  ttlSeconds: number
+  vibes: readonly VibeHoldingInput[]
   token: Promise<string>
+  /** The token once signed: a hit then needs no await. */
+  signed?: string
   /** Reuse only before this time, ms: half of the lifetime, counted from `iat`. */
   reuseUntil: number
   expiresAt: number
@@ -94,9 +107,11 @@ interface CacheEntry {
  * and the claims iss, sub, aud, iat, exp (`exp - iat` = the ttl), jti (128 random bits), rule,
  * vibes and, when known, wallet.
  *
- * The reuse cache is keyed by a SHA-256 of a canonical JSON array of every input (sub,
- * sessionKey, rule, aud, ttl, wallet, vibes, signing kid), so no two different inputs share an
- * entry; it is emptied when the signing key changes.
+ * The reuse cache is keyed by sessionKey, then rule, and a hit is used only when the signing
+ * key, sub, wallet, aud, ttl and every vibe (id, amount, token ids) are equal too, so no two
+ * different inputs share a token (changed inputs replace the entry); it is emptied when the signing key
+ * changes. A request is checked in full before anything is signed for it; a hit is equal
+ * to a request that was.
  *
  * @example
  * const issuer = createTokenIssuer({ keys: keys.current, issuer: 'https://gate.example' })
@@ -121,8 +136,9 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     throw new TypeError('createTokenIssuer: options.maxCached must be a non-negative integer')
   }
 
-  // Map iteration order is insertion order: re-inserting on a hit makes it an LRU.
-  const cache = new Map<string, CacheEntry>()
+  // Session (or Bearer token), then rule id: both strings the caller holds for long, so a
+  // hit builds no key; everything else is compared (sameInputs).
+  const cache = new LruCache<Map<string, CacheEntry>>(Math.max(1, maxCached))
   let signingKey: SigningKey | undefined
   let minted = 0
   let reused = 0
@@ -156,7 +172,6 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
 
   return {
     async issue(request) {
-      checkRequest(request)
       const keySet = keys()
       const key = keySet.signing
       if (key !== signingKey) {
@@ -165,60 +180,89 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
         signingKey = key
       }
       const now = clock.now()
-      const cacheKey = maxCached === 0 ? undefined : cacheKeyOf(request, key)
-      if (cacheKey !== undefined) {
-        const hit = cache.get(cacheKey)
-        if (hit !== undefined) {
-          cache.delete(cacheKey)
-          if (now < hit.reuseUntil) {
-            cache.set(cacheKey, hit)
-            reused++
-            return { token: await hit.token, expiresAt: hit.expiresAt }
-          }
-        }
+      const cacheable = maxCached > 0 && typeof request.sessionKey === 'string'
+      let byRule = cacheable ? cache.get(request.sessionKey)?.value : undefined
+      const hit = byRule?.get(request.rule)
+      if (hit !== undefined && now < hit.reuseUntil && sameInputs(hit, key, request)) {
+        reused++
+        return { token: hit.signed ?? (await hit.token), expiresAt: hit.expiresAt }
       }
+      checkRequest(request)
       const iat = Math.floor(now / 1000)
       const exp = iat + request.ttlSeconds
       const token = sign(key, request, iat, exp)
       const expiresAt = exp * 1000
-      if (cacheKey !== undefined) {
+      if (cacheable) {
         const entry: CacheEntry = {
+          key,
+          sub: request.sub,
+          wallet: request.wallet || null,
+          aud: request.aud,
+          ttlSeconds: request.ttlSeconds,
+          // Copied: the caller's arrays may change; this entry must keep what was signed.
+          vibes: request.vibes.map((v) => ({
+            id: v.id,
+            owned_amount: v.owned_amount,
+            token_ids: [...v.token_ids],
+          })),
           token,
           reuseUntil: iat * 1000 + (request.ttlSeconds * 1000) / 2,
           expiresAt,
         }
-        cache.set(cacheKey, entry)
-        while (cache.size > maxCached) {
-          const oldest = cache.keys().next()
-          if (oldest.done === true) break
-          cache.delete(oldest.value)
+        if (!byRule || byRule.size >= MAX_RULES_PER_SESSION) {
+          byRule = new Map()
+          cache.set(request.sessionKey, byRule, Infinity)
         }
-        // A failed signature must not be served from the cache.
-        token.catch(() => {
-          if (cache.get(cacheKey) === entry) cache.delete(cacheKey)
-        })
+        const rules = byRule
+        rules.set(request.rule, entry)
+        token.then(
+          (signed) => {
+            entry.signed = signed
+          },
+          // A failed signature must not be served from the cache.
+          () => {
+            if (rules.get(request.rule) === entry) rules.delete(request.rule)
+          },
+        )
       }
       return { token: await token, expiresAt }
     },
-    stats: () => ({ minted, reused, cached: cache.size }),
+    stats: () => {
+      let cached = 0
+      for (const byRule of cache.values()) cached += byRule.size
+      return { minted, reused, cached }
+    },
   }
 }
 
-// Positions in an array, not a concatenation: ("a|b", "c") and ("a", "b|c") differ.
-function cacheKeyOf(request: TokenRequest, key: SigningKey): string {
-  const canonical = JSON.stringify([
-    1,
-    key.kid,
-    key.alg,
-    request.sub,
-    request.sessionKey,
-    request.rule,
-    request.aud,
-    request.ttlSeconds,
-    request.wallet || null,
-    request.vibes.map((v) => [v.id, v.owned_amount, v.token_ids]),
-  ])
-  return createHash('sha256').update(canonical).digest('base64url')
+/** Rules one session keeps tokens for; past it, its entries start again. */
+const MAX_RULES_PER_SESSION = 64
+
+/**
+ * True when a cached token was signed for exactly this request: same key, user, wallet,
+ * audience, lifetime and holdings (session and rule found it). Anything that changed (new
+ * holdings, a rules reload) replaces the entry: a session meets one set at a time.
+ */
+function sameInputs(entry: CacheEntry, key: SigningKey, request: TokenRequest): boolean {
+  if (
+    entry.key !== key ||
+    entry.sub !== request.sub ||
+    entry.wallet !== (request.wallet || null) ||
+    entry.aud !== request.aud ||
+    entry.ttlSeconds !== request.ttlSeconds
+  )
+    return false
+  const vibes = request.vibes
+  if (!Array.isArray(vibes) || vibes.length !== entry.vibes.length) return false
+  for (let i = 0; i < vibes.length; i++) {
+    const a = entry.vibes[i]!
+    const b = vibes[i]
+    if (typeof b !== 'object' || b === null || a.id !== b.id || a.owned_amount !== b.owned_amount)
+      return false
+    if (!Array.isArray(b.token_ids) || a.token_ids.length !== b.token_ids.length) return false
+    for (let j = 0; j < a.token_ids.length; j++) if (a.token_ids[j] !== b.token_ids[j]) return false
+  }
+  return true
 }
 
 function checkRequest(request: TokenRequest): void {

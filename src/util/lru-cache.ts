@@ -4,29 +4,43 @@ export interface LruEntry<V> {
   expiresAt: number
 }
 
+interface Slot<V> extends LruEntry<V> {
+  /** The cache's insertion count when this entry was last put at the back. */
+  stamp: number
+}
+
 /**
  * A bounded least-recently-used map. Entries carry their own expiry, which the caller
  * checks (an expired entry may still serve stale-if-error); the oldest entries are dropped
  * when the map is full, so memory stays bounded whatever the traffic.
+ *
+ * A read moves an entry to the back only when it has drifted into the older half: moving
+ * costs two hash operations, and the warm decision path reads several of these maps per
+ * request. So an entry read within the last `maxEntries / 2` insertions is never the one
+ * evicted.
  */
 export class LruCache<V> {
-  private readonly entries = new Map<string, LruEntry<V>>()
+  private readonly entries = new Map<string, Slot<V>>()
+  private stamp = 0
+  private readonly half: number
 
   /** @param maxEntries most entries kept (at least 1). */
   constructor(private readonly maxEntries: number) {
     if (!Number.isInteger(maxEntries) || maxEntries < 1) {
       throw new TypeError(`maxEntries must be a positive integer, got ${String(maxEntries)}`)
     }
+    this.half = maxEntries >> 1
   }
 
   /** The entry, fresh or not, marking it recently used. */
   get(key: string): LruEntry<V> | undefined {
-    const entry = this.entries.get(key)
-    if (entry) {
+    const slot = this.entries.get(key)
+    if (slot !== undefined && this.stamp - slot.stamp >= this.half) {
       this.entries.delete(key)
-      this.entries.set(key, entry)
+      slot.stamp = ++this.stamp
+      this.entries.set(key, slot)
     }
-    return entry
+    return slot
   }
 
   /** Stores an entry, evicting the least recently used one when full. */
@@ -36,11 +50,16 @@ export class LruCache<V> {
       const oldest = this.entries.keys().next()
       if (!oldest.done) this.entries.delete(oldest.value)
     }
-    this.entries.set(key, { value, expiresAt })
+    this.entries.set(key, { value, expiresAt, stamp: ++this.stamp })
   }
 
   delete(key: string): void {
     this.entries.delete(key)
+  }
+
+  /** Every value, oldest first (fresh or not). */
+  *values(): IterableIterator<V> {
+    for (const slot of this.entries.values()) yield slot.value
   }
 
   clear(): void {
