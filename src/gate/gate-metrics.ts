@@ -18,7 +18,8 @@ export function createGateMetrics(): GateMetrics {
   const registry = new Registry()
   const decisionCounts = createTally<'endpoint' | 'status' | 'reason'>()
   const lookupCounts = createTally<'source'>()
-  const decisions = new Counter({
+  // Registered in `registry`; counted through the tallies.
+  new Counter({
     name: 'vibegate_decisions_total',
     help: 'Decisions by endpoint, HTTP status and reason (empty when allowed).',
     labelNames: ['endpoint', 'status', 'reason'] as const,
@@ -27,7 +28,7 @@ export function createGateMetrics(): GateMetrics {
       decisionCounts.flush(this)
     },
   })
-  const lookups = new Counter({
+  new Counter({
     name: 'vibegate_ownership_lookups_total',
     help: 'Ownership lookups by where the answer came from: local (in-process), shared (Redis), upstream (OurSong), stale (stale-if-error).',
     labelNames: ['source'] as const,
