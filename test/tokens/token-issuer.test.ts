@@ -92,6 +92,26 @@ describe('createTokenIssuer: the token', () => {
     )
   })
 
+  test.each([
+    ['vibes that are not an array', { vibes: 'all' }],
+    ['a vibe that is null', { vibes: [null] }],
+    [
+      'token ids that are not an array',
+      { vibes: [{ id: 'nxwyqqow', owned_amount: 2, token_ids: '1,2' }] },
+    ],
+    ['a ttl that is a string', { ttlSeconds: '120' }],
+    ['a sub that is not a string', { sub: 7 }],
+  ] as const)(
+    'refuses %s even when a token for its session and rule is cached',
+    async (_name, overrides) => {
+      const issuer = createTokenIssuer({ keys: () => edKeys, issuer: ISSUER })
+      await issuer.issue(request())
+      await expect(
+        issuer.issue({ ...request(), ...(overrides as unknown as Partial<TokenRequest>) }),
+      ).rejects.toThrow(TypeError)
+    },
+  )
+
   test('misconfiguration throws a TypeError when the issuer is built', () => {
     expect(() => createTokenIssuer({ keys: () => edKeys, issuer: '' })).toThrow(TypeError)
     expect(() => createTokenIssuer({ keys: undefined as never, issuer: ISSUER })).toThrow(TypeError)
