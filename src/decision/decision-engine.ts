@@ -1,11 +1,13 @@
 import { isVibegateError } from '../errors/vibegate-error.js'
 import type { Identity, IdentityInput } from '../identity/identity-chain.js'
-import type { OwnershipChecker } from '../ownership/ownership-checker.js'
+import type { OwnershipChecker, Owner } from '../ownership/ownership-checker.js'
 import type { CompiledRule, Rules } from '../rules/compiled-rules.js'
 import { DEFAULT_AUDIENCE, DEFAULT_TTL_SECONDS } from '../rules/compiled-rules.js'
-import type { Missing, VibeHolding } from '../rules/requirement.js'
+import type { HoldingsSnapshot, Missing, Requirement, VibeHolding } from '../rules/requirement.js'
 import { resolveRule, type RuleRequest } from '../rules/resolve-rule.js'
-import type { TokenIssuer } from '../tokens/token-issuer.js'
+import type { IssuedToken, TokenIssuer, TokenRequest } from '../tokens/token-issuer.js'
+import { NOT_NOW, type NotNow } from '../util/not-now.js'
+import { runSteps, type Answers } from './run-steps.js'
 import { silentLogger, type Logger } from '../util/logger.js'
 import { decideAccess, type AccessDecision, type DenialReason } from './decide-access.js'
 
@@ -59,16 +61,32 @@ export type Decision =
 export interface DecisionEngineOptions {
   /** The rules in force (hot-reloaded). */
   rules: () => Rules
-  identity: { identify(input: IdentityInput): Promise<Identity | undefined> }
-  ownership: OwnershipChecker
-  tokens: TokenIssuer
+  identity: {
+    identify(input: IdentityInput): Promise<Identity | undefined>
+    /** The identity when known without I/O, else NOT_NOW; absent: always asked for. */
+    identifyNow?(input: IdentityInput): Identity | undefined | NotNow
+  }
+  ownership: Pick<OwnershipChecker, 'snapshot'> & Partial<Pick<OwnershipChecker, 'snapshotNow'>>
+  tokens: Pick<TokenIssuer, 'issue'> & Partial<Pick<TokenIssuer, 'reuseNow'>>
   logger?: Logger
 }
 
 /** The single decision function behind every entry point. */
 export interface DecisionEngine {
   decide(request: DecisionRequest): Promise<Decision>
+  /**
+   * The same decision, returned directly when it needs no I/O (the warm path: identity,
+   * holdings and a signed token all in memory), else as a promise. The decision endpoints
+   * use it to answer within the request's own event.
+   */
+  decideSoon(request: DecisionRequest): Decision | Promise<Decision>
 }
+
+/** What a decision waits for; see `runSteps`. */
+type Need =
+  | { kind: 'identity'; input: IdentityInput }
+  | { kind: 'holdings'; owner: Owner; requirement: Requirement }
+  | { kind: 'token'; request: TokenRequest }
 
 /** The rule id in headers and JWTs when the file's `default: authenticated` allowed. */
 export const DEFAULT_RULE_ID = 'default'
@@ -118,41 +136,71 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     return deny(503, 'upstream_unavailable', rule, [], 'unexpected error')
   }
 
-  return {
-    async decide(request) {
-      const resolution = resolveRule(options.rules(), request)
-      const rule = resolution.kind === 'rule' ? resolution.rule : undefined
-      // The verdict itself is decideAccess, the same pure function `rules explain` uses;
-      // this function only gathers what it needs, and only when it needs it.
-      const anonymous = decideAccess(resolution, false)
-      const needsIdentity = !anonymous.allowed && anonymous.reason === 'no_identity'
-      if (!needsIdentity) return fromVerdict(anonymous, undefined, [])
-
-      let identity: Identity | undefined
-      try {
-        identity = await options.identity.identify(request)
-      } catch (err) {
-        return failure(err, rule)
+  const identifyNow = options.identity.identifyNow?.bind(options.identity)
+  const snapshotNow = options.ownership.snapshotNow?.bind(options.ownership)
+  const reuseNow = options.tokens.reuseNow?.bind(options.tokens)
+  const answers: Answers<Need> = {
+    now(need) {
+      switch (need.kind) {
+        // `undefined` is an answer here (no identity): only a missing method means "ask".
+        case 'identity':
+          return identifyNow ? identifyNow(need.input) : NOT_NOW
+        case 'holdings':
+          return snapshotNow ? snapshotNow(need.owner, need.requirement) : NOT_NOW
+        case 'token':
+          return reuseNow ? reuseNow(need.request) : NOT_NOW
       }
-      if (!identity) return fromVerdict(anonymous, undefined, [])
-
-      let verdict: AccessDecision
-      try {
-        const snapshot = rule?.requirement
-          ? await options.ownership.snapshot(
-              { uuid: identity.user.uuid, accessToken: identity.accessToken },
-              rule.requirement,
-            )
-          : undefined
-        verdict = decideAccess(resolution, true, snapshot)
-      } catch (err) {
-        return failure(err, rule)
+    },
+    later(need) {
+      switch (need.kind) {
+        case 'identity':
+          return options.identity.identify(need.input)
+        case 'holdings':
+          return options.ownership.snapshot(need.owner, need.requirement)
+        case 'token':
+          return options.tokens.issue(need.request)
       }
-      if (!verdict.allowed) return fromVerdict(verdict, identity, [])
-      const vibes = verdict.satisfiedBy
-      let token: string
-      try {
-        ;({ token } = await options.tokens.issue({
+    },
+  }
+
+  // The decision, written once; `yield` is `await` for what it needs (see runSteps).
+  function* steps(request: DecisionRequest): Generator<Need, Decision, unknown> {
+    const resolution = resolveRule(options.rules(), request)
+    const rule = resolution.kind === 'rule' ? resolution.rule : undefined
+    // The verdict itself is decideAccess, the same pure function `rules explain` uses;
+    // this function only gathers what it needs, and only when it needs it.
+    const anonymous = decideAccess(resolution, false)
+    const needsIdentity = !anonymous.allowed && anonymous.reason === 'no_identity'
+    if (!needsIdentity) return fromVerdict(anonymous, undefined, [])
+
+    let identity: Identity | undefined
+    try {
+      identity = (yield { kind: 'identity', input: request }) as Identity | undefined
+    } catch (err) {
+      return failure(err, rule)
+    }
+    if (!identity) return fromVerdict(anonymous, undefined, [])
+
+    let verdict: AccessDecision
+    try {
+      const snapshot = rule?.requirement
+        ? ((yield {
+            kind: 'holdings',
+            owner: { uuid: identity.user.uuid, accessToken: identity.accessToken },
+            requirement: rule.requirement,
+          }) as HoldingsSnapshot)
+        : undefined
+      verdict = decideAccess(resolution, true, snapshot)
+    } catch (err) {
+      return failure(err, rule)
+    }
+    if (!verdict.allowed) return fromVerdict(verdict, identity, [])
+    const vibes = verdict.satisfiedBy
+    let token: string
+    try {
+      ;({ token } = (yield {
+        kind: 'token',
+        request: {
           sub: identity.user.uuid,
           aud: rule?.token.audience ?? DEFAULT_AUDIENCE,
           ttlSeconds: rule?.token.ttlSeconds ?? DEFAULT_TTL_SECONDS,
@@ -161,12 +209,17 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
           vibes,
           wallet: identity.user.wallet,
           sessionKey: sessionKeyOf(identity),
-        }))
-      } catch (err) {
-        return failure(err, rule)
-      }
-      return { allowed: true, rule, identity, token, vibes }
-    },
+        },
+      }) as IssuedToken)
+    } catch (err) {
+      return failure(err, rule)
+    }
+    return { allowed: true, rule, identity, token, vibes }
+  }
+
+  return {
+    decide: async (request) => runSteps(steps(request), answers),
+    decideSoon: (request) => runSteps(steps(request), answers),
   }
 }
 

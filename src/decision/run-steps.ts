@@ -1,8 +1,4 @@
-/** What a synchronous answer is when the answer needs I/O (a store, OurSong, a signature). */
-export const NOT_NOW: unique symbol = Symbol('not now')
-
-/** The type of {@link NOT_NOW}. */
-export type NotNow = typeof NOT_NOW
+import { NOT_NOW, type NotNow } from '../util/not-now.js'
 
 /** How the needs of a run are answered. */
 export interface Answers<N> {
@@ -22,7 +18,10 @@ export interface Answers<N> {
  * The decision logic is written once, as the generator; this is what lets a warm decision
  * (everything cached) be answered inside the request's own event.
  */
-export function runSteps<N, R>(steps: Generator<N, R, unknown>, answers: Answers<N>): R | Promise<R> {
+export function runSteps<N, R>(
+  steps: Generator<N, R, unknown>,
+  answers: Answers<N>,
+): R | Promise<R> {
   let step = steps.next()
   while (!step.done) {
     let answer: unknown

@@ -12,6 +12,7 @@ import { lockedPage } from './html-page.js'
 import {
   decisionEndpointOf,
   readOriginalRequest,
+  type OriginalRequest,
   type AuthRequestHostSource,
   type DecisionEndpoint,
 } from './original-request.js'
@@ -57,11 +58,13 @@ export function createDecisionHandler(
   // Denials are logged at most 10 a second per reason; `suppressed` counts the rest.
   const throttle = createLogThrottle()
 
-  const respond = async (
+  // Synchronous whenever the decision is (the warm path): the answer is then written in
+  // the request's own event, with no promise and no turn of the microtask queue.
+  const respond = (
     endpoint: DecisionEndpoint,
     req: IncomingMessage,
     res: ServerResponse,
-  ): Promise<void> => {
+  ): void | Promise<void> => {
     res.setHeader('Cache-Control', 'no-store')
     if (!options.trustsProxy(req.socket.remoteAddress)) {
       return deny(
@@ -89,7 +92,7 @@ export function createDecisionHandler(
         'Authorization was sent more than once',
       )
     }
-    const decision = await options.engine.decide({
+    const decided = options.engine.decideSoon({
       method: original.method,
       target: original.target,
       host: original.host,
@@ -97,6 +100,18 @@ export function createDecisionHandler(
       sessionCookie: singleCookie(req, options.cookies.session),
       client: () => rateSubject(clientAddress(req, options.trustsProxy)),
     })
+    return decided instanceof Promise
+      ? decided.then((decision) => answer(endpoint, req, res, original, decision))
+      : answer(endpoint, req, res, original, decided)
+  }
+
+  const answer = (
+    endpoint: DecisionEndpoint,
+    req: IncomingMessage,
+    res: ServerResponse,
+    original: OriginalRequest,
+    decision: Decision,
+  ): void | Promise<void> => {
     if (decision.allowed) return allow(endpoint, res, decision)
     if (
       decision.status === 401 &&
@@ -131,7 +146,7 @@ export function createDecisionHandler(
     finish(endpoint, res, 200, undefined, decision.rule?.id)
   }
 
-  const deny = async (
+  const deny = (
     endpoint: DecisionEndpoint,
     req: IncomingMessage,
     res: ServerResponse,
@@ -139,7 +154,7 @@ export function createDecisionHandler(
     reason: DecisionReason,
     decision: Extract<Decision, { allowed: false }> | undefined,
     problem: string | undefined,
-  ): Promise<void> => {
+  ): void | Promise<void> => {
     res.setHeader('X-Vibegate-Reason', publicReason(reason))
     if (problem && LOGGED_REASONS.has(reason)) {
       const suppressed = throttle.admit(reason)
@@ -156,20 +171,21 @@ export function createDecisionHandler(
         )
       }
     }
-    if (reason === 'not_owned' && decision?.rule) {
-      const requires = await options.catalog.unlocks(decision.missing)
-      const html = prefersHtml(singleHeader(req, 'accept'))
-      res.setHeader('Content-Type', html ? 'text/html; charset=utf-8' : 'application/json')
-      res.statusCode = status
-      res.end(
-        html
-          ? lockedPage(requires)
-          : JSON.stringify({ error: 'not_owned', rule: decision.rule.id, requires }),
-      )
-      options.onDecision?.({ endpoint, status, reason, rule: decision.rule.id })
-      return
+    const rule = decision?.rule
+    if (reason === 'not_owned' && rule) {
+      return options.catalog.unlocks(decision.missing).then((requires) => {
+        const html = prefersHtml(singleHeader(req, 'accept'))
+        res.setHeader('Content-Type', html ? 'text/html; charset=utf-8' : 'application/json')
+        res.statusCode = status
+        res.end(
+          html
+            ? lockedPage(requires)
+            : JSON.stringify({ error: 'not_owned', rule: rule.id, requires }),
+        )
+        options.onDecision?.({ endpoint, status, reason, rule: rule.id })
+      })
     }
-    finish(endpoint, res, status, reason, decision?.rule?.id)
+    finish(endpoint, res, status, reason, rule?.id)
   }
 
   const finish = (
@@ -187,7 +203,7 @@ export function createDecisionHandler(
   return (req, res) => {
     const endpoint = decisionEndpointOf(req.url ?? '')
     if (!endpoint) return false
-    respond(endpoint, req, res).catch((err: unknown) => {
+    const failed = (err: unknown): void => {
       logger.error(
         { endpoint, err: String((err as Error)?.stack ?? err) },
         'decision endpoint failed',
@@ -197,7 +213,12 @@ export function createDecisionHandler(
         res.setHeader('X-Vibegate-Reason', 'upstream_unavailable')
       }
       res.end()
-    })
+    }
+    try {
+      respond(endpoint, req, res)?.catch(failed)
+    } catch (err) {
+      failed(err)
+    }
     return true
   }
 }

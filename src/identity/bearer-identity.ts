@@ -1,6 +1,7 @@
 import { VibegateError } from '../errors/vibegate-error.js'
 import { isOurSongError } from '../oursong/oursong-error.js'
 import { systemClock, type Clock } from '../util/clock.js'
+import { NOT_NOW, type NotNow } from '../util/not-now.js'
 import type { OurSongClient } from '../oursong/oursong-client.js'
 import type { KeyValueStore } from '../store/key-value-store.js'
 import { LruCache } from '../util/lru-cache.js'
@@ -52,6 +53,11 @@ export interface BearerIdentity {
    * asked for only when a look-up starts (unset: `unknown`, one budget shared by all).
    */
   resolve(accessToken: string, client?: () => string): Promise<SessionUser | undefined>
+  /**
+   * The answer {@link resolve} would give, when this process knows it without I/O: the
+   * user, undefined for a refused or unusable token, or `NOT_NOW`.
+   */
+  peek(accessToken: string): SessionUser | undefined | NotNow
 }
 
 const INVALID = '-'
@@ -127,12 +133,18 @@ export function createBearerIdentity(options: BearerIdentityOptions): BearerIden
     }
   }
 
+  const peek = (accessToken: string): SessionUser | undefined | NotNow => {
+    // OurSong tokens are opaque but not tiny, and a header is bounded anyway.
+    if (accessToken.length < 8 || accessToken.length > 4096) return undefined
+    const near = local?.get(accessToken)
+    return near && near.expiresAt > clock.now() ? (near.value ?? undefined) : NOT_NOW
+  }
+
   return {
+    peek,
     resolve(accessToken, subject) {
-      // OurSong tokens are opaque but not tiny, and a header is bounded anyway.
-      if (accessToken.length < 8 || accessToken.length > 4096) return Promise.resolve(undefined)
-      const near = local?.get(accessToken)
-      if (near && near.expiresAt > clock.now()) return Promise.resolve(near.value ?? undefined)
+      const known = peek(accessToken)
+      if (known !== NOT_NOW) return Promise.resolve(known)
       let pending = inFlight.get(accessToken)
       if (!pending) {
         pending = lookUp(accessToken, subject).finally(() => inFlight.delete(accessToken))

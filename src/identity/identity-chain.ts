@@ -1,6 +1,7 @@
 import type { BearerIdentity } from './bearer-identity.js'
 import type { SessionRevalidator } from './session-revalidator.js'
 import type { Session, SessionStore, SessionUser } from './session-store.js'
+import { NOT_NOW, type NotNow } from '../util/not-now.js'
 
 /** Who is asking, and how they proved it. */
 export type Identity =
@@ -32,10 +33,40 @@ export function createIdentityChain(deps: {
   sessions: SessionStore
   /** Re-checks the OurSong token behind a session when due; absent: never. */
   revalidator?: SessionRevalidator
-}): {
-  identify(input: IdentityInput): Promise<Identity | undefined>
-} {
+}): IdentityChain {
+  // One identity per session object, frozen: sessions are kept in process for seconds, and
+  // the warm path then allocates nothing for who is asking.
+  const identities = new WeakMap<Session, Identity>()
+  const identityOf = (session: Session): Identity => {
+    let identity = identities.get(session)
+    if (!identity) {
+      identity = Object.freeze({
+        kind: session.kind,
+        user: session.user,
+        accessToken: session.accessToken,
+        session,
+      })
+      identities.set(session, identity)
+    }
+    return identity
+  }
   return {
+    identifyNow({ authorization, sessionCookie }) {
+      const bearer = bearerToken(authorization)
+      if (bearer !== undefined) {
+        if (bearer === '') return undefined
+        const user = deps.bearer.peek(bearer)
+        return user === NOT_NOW || user === undefined
+          ? user
+          : { kind: 'bearer', user, accessToken: bearer }
+      }
+      if (sessionCookie === undefined) return undefined
+      const session = deps.sessions.peek(sessionCookie)
+      if (session === NOT_NOW || session === undefined) return session
+      if (deps.revalidator?.isDue(session)) return NOT_NOW
+      return identityOf(session)
+    },
+
     async identify({ authorization, sessionCookie, client }) {
       const bearer = bearerToken(authorization)
       if (bearer !== undefined) {
@@ -46,11 +77,19 @@ export function createIdentityChain(deps: {
       if (sessionCookie === undefined) return undefined
       const found = await deps.sessions.get(sessionCookie)
       const session = found && deps.revalidator ? await deps.revalidator.check(found) : found
-      return session
-        ? { kind: session.kind, user: session.user, accessToken: session.accessToken, session }
-        : undefined
+      return session ? identityOf(session) : undefined
     },
   }
+}
+
+/** Who is asking, from a request's credentials; see {@link createIdentityChain}. */
+export interface IdentityChain {
+  identify(input: IdentityInput): Promise<Identity | undefined>
+  /**
+   * What {@link identify} would answer, when it needs no I/O (a Bearer token or session this
+   * process knows, not due for a re-check); else `NOT_NOW`.
+   */
+  identifyNow(input: IdentityInput): Identity | undefined | NotNow
 }
 
 /**

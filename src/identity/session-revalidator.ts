@@ -37,6 +37,8 @@ export interface SessionRevalidator {
    * upstream's error when OurSong cannot answer and the grace is over.
    */
   check(session: Session): Promise<Session | undefined>
+  /** True when {@link check} would ask OurSong (or the store) about this session. */
+  isDue(session: Session): boolean
 }
 
 const circuitOpen = (): OurSongError =>
@@ -119,9 +121,12 @@ export function createSessionRevalidator(options: SessionRevalidatorOptions): Se
     return session
   }
 
+  const isDue = (session: Session): boolean => intervalMs !== 0 && due(session)
+
   return {
+    isDue,
     async check(session) {
-      if (intervalMs === 0 || !due(session)) return session
+      if (!isDue(session)) return session
       let shared = inflight.get(session.id)
       if (!shared) {
         shared = revalidate(session).finally(() => inflight.delete(session.id))

@@ -3,6 +3,7 @@ import type { KeyValueStore } from '../store/key-value-store.js'
 import { storeKey } from '../store/store-key.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import { LruCache } from '../util/lru-cache.js'
+import { NOT_NOW, type NotNow } from '../util/not-now.js'
 import type { Sealer } from './sealer.js'
 
 /** Who a session belongs to, as OurSong's auth-user described them at sign-in. */
@@ -72,6 +73,11 @@ export interface SessionStore {
    * every replica; returns the updated session. A session that ended meanwhile stays ended.
    */
   markValidated(session: Session, at: number): Promise<Session | undefined>
+  /**
+   * What {@link get} would answer from this replica's own copy, without I/O: the session,
+   * undefined for a malformed id, or `NOT_NOW` when the store must be asked.
+   */
+  peek(id: string): Session | undefined | NotNow
   /** Ends a session; unknown ids are fine. */
   destroy(id: string): Promise<void>
 }
@@ -117,6 +123,17 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     return { id, ...record, validatedAt: record.validatedAt ?? record.createdAt }
   }
 
+  const peek = (id: string): Session | undefined | NotNow => {
+    if (typeof id !== 'string' || !SESSION_ID.test(id)) return undefined
+    const cached = localCacheMs > 0 ? local.get(id) : undefined
+    if (!cached) return NOT_NOW
+    const now = clock.now()
+    const { value } = cached
+    return cached.expiresAt > now && now < value.expiresAt && now < value.idleExpiresAt
+      ? value
+      : NOT_NOW
+  }
+
   return {
     async create({ user, kind, accessToken }) {
       const now = clock.now()
@@ -134,15 +151,13 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
       return session
     },
 
+    peek,
+
     async get(id, options = {}) {
-      if (typeof id !== 'string' || !SESSION_ID.test(id)) return undefined
-      const cached = localCacheMs > 0 && !options.fresh ? local.get(id) : undefined
-      if (cached) {
-        const now = clock.now()
-        const { value } = cached
-        if (cached.expiresAt > now && now < value.expiresAt && now < value.idleExpiresAt)
-          return value
-      }
+      if (!options.fresh) {
+        const known = peek(id)
+        if (known !== NOT_NOW) return known
+      } else if (typeof id !== 'string' || !SESSION_ID.test(id)) return undefined
       const session = await read(id)
       if (!session) return undefined
       const key = storeKey('session', id)

@@ -5,7 +5,8 @@ import type { HoldingsSnapshot, Requirement, VibeHolding } from '../rules/requir
 import { systemClock, type Clock } from '../util/clock.js'
 import { silentLogger, type Logger } from '../util/logger.js'
 import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker.js'
-import type { TieredCache } from './tiered-cache.js'
+import type { Scope, TieredCache } from './tiered-cache.js'
+import { NOT_NOW, type NotNow } from '../util/not-now.js'
 
 /** Whose holdings: the OurSong user, and the access token to ask with. */
 export interface Owner {
@@ -51,6 +52,11 @@ export interface OwnershipChecker {
   holding(owner: Owner, vibeId: string, question: Question): Promise<VibeHolding>
   /** Every fact `requirement` needs, gathered for `evaluateRequirement`. */
   snapshot(owner: Owner, requirement: Requirement): Promise<HoldingsSnapshot>
+  /**
+   * What {@link snapshot} would gather, when every fact is in this process's cache (no
+   * `issuer` requirement, every holding fresh in memory); else `NOT_NOW`.
+   */
+  snapshotNow(owner: Owner, requirement: Requirement): HoldingsSnapshot | NotNow
   /** Forgets everything cached about a user (logout, operator purge). */
   purgeUser(uuid: string): Promise<void>
   /** Forgets everything cached about a vibe, for every user. */
@@ -79,6 +85,14 @@ function planOf(plans: WeakMap<Requirement, Plan>, requirement: Requirement): Pl
   plan = { questions: [...questions], issuers: [...issuers] }
   plans.set(requirement, plan)
   return plan
+}
+
+/** The purge scopes of a holding: its user's and its vibe's. */
+function scopesOf(uuid: string, vibeId: string): Scope[] {
+  return [
+    { kind: 'user', id: uuid },
+    { kind: 'vibe', id: vibeId },
+  ]
 }
 
 /** Pages of token ids fetched at most (100 ids each). */
@@ -110,14 +124,7 @@ export function createOwnershipChecker(options: OwnershipOptions): OwnershipChec
     vibeId: string,
     question: Question,
   ): Promise<VibeHolding> => {
-    const key = await cache.key(
-      'holding',
-      [
-        { kind: 'user', id: owner.uuid },
-        { kind: 'vibe', id: vibeId },
-      ],
-      question,
-    )
+    const key = await cache.key('holding', scopesOf(owner.uuid, vibeId), question)
     const hit = await cache.get<VibeHolding>(key)
     if (hit) {
       options.onLookup?.(hit.tier)
@@ -228,8 +235,33 @@ export function createOwnershipChecker(options: OwnershipOptions): OwnershipChec
     return ids
   }
 
+  const snapshotOf = (
+    held: ReadonlyMap<string, VibeHolding>,
+    byIssuer: ReadonlyMap<string, string[]>,
+  ): HoldingsSnapshot => ({
+    vibe: (id) => {
+      const h = held.get(id)
+      return h && h.owned_amount > 0 ? h : undefined
+    },
+    issuerVibes: (issuer) => byIssuer.get(issuer),
+  })
+  const NO_ISSUERS: ReadonlyMap<string, string[]> = new Map()
+
   return {
     holding,
+
+    snapshotNow(owner, requirement) {
+      const { questions, issuers } = planOf(plans, requirement)
+      if (issuers.length > 0) return NOT_NOW
+      const held = new Map<string, VibeHolding>()
+      for (const [vibe, question] of questions) {
+        const hit = cache.peek<VibeHolding>('holding', scopesOf(owner.uuid, vibe), question)
+        if (!hit) return NOT_NOW
+        held.set(vibe, hit.value)
+      }
+      for (let i = 0; i < questions.length; i++) options.onLookup?.('local')
+      return snapshotOf(held, NO_ISSUERS)
+    },
 
     async snapshot(owner, requirement) {
       const { questions, issuers } = planOf(plans, requirement)
@@ -258,13 +290,7 @@ export function createOwnershipChecker(options: OwnershipOptions): OwnershipChec
           if (batch.some((h) => h.owned_amount > 0)) break
         }
       }
-      return {
-        vibe: (id) => {
-          const h = held.get(id)
-          return h && h.owned_amount > 0 ? h : undefined
-        },
-        issuerVibes: (issuer) => byIssuer.get(issuer),
-      }
+      return snapshotOf(held, byIssuer)
     },
 
     purgeUser: (uuid) => cache.purge({ kind: 'user', id: uuid }),

@@ -49,6 +49,15 @@ export interface TieredCache {
     ...parts: readonly (string | number)[]
   ): Promise<string>
   get<V>(key: string): Promise<CacheHit<V> | undefined>
+  /**
+   * The in-process entry under the key {@link key} would give, when it is fresh and every
+   * generation is known without I/O; else undefined (then ask `key` and `get`).
+   */
+  peek<V>(
+    namespace: string,
+    scopes: readonly Scope[],
+    ...parts: readonly (string | number)[]
+  ): CacheHit<V> | undefined
   set<V>(key: string, value: V, ttlMs: number): Promise<void>
   /**
    * The in-process copy even when expired (for stale-if-error), never the shared tier, and
@@ -136,6 +145,20 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
         // Awaited only when a generation must be read from Redis (about once a second).
         gens.push(knownGeneration(scope) ?? (await fetchGeneration(scope)))
       return keys.of(namespace, scopes, gens, parts)
+    },
+
+    peek<V>(namespace: string, scopes: readonly Scope[], ...parts: readonly (string | number)[]) {
+      const gens: number[] = []
+      for (const scope of scopes) {
+        const gen = knownGeneration(scope)
+        if (gen === undefined) return undefined
+        gens.push(gen)
+      }
+      const key = keys.of(namespace, scopes, gens, parts)
+      const hit = local.get(key)
+      return hit && hit.expiresAt > clock.now()
+        ? { value: hit.value.value as V, expiresAt: hit.expiresAt, tier: 'local' as const }
+        : undefined
     },
 
     async get<V>(key: string) {

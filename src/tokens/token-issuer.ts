@@ -9,6 +9,7 @@ import { systemClock, type Clock } from '../util/clock.js'
 import type { VibeHolding } from './gate-claims.js'
 import type { KeySet, SigningKey } from './key-set.js'
 import { LruCache } from '../util/lru-cache.js'
+import { NOT_NOW, type NotNow } from '../util/not-now.js'
 
 export type { VibeHolding }
 
@@ -68,6 +69,8 @@ export interface TokenIssuer {
    * with the same inputs share one signature. Bad input throws a `TypeError`.
    */
   issue(request: TokenRequest): Promise<IssuedToken>
+  /** The token {@link issue} would reuse, when one is signed and fresh; else `NOT_NOW`. */
+  reuseNow(request: TokenRequest): IssuedToken | NotNow
   stats(): TokenIssuerStats
 }
 
@@ -170,23 +173,42 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
       .sign(key.key)
   }
 
+  const currentKey = (): SigningKey => {
+    const key = keys().signing
+    if (key !== signingKey) {
+      // A new signing key: tokens of the old one still verify, but new ones use the new key.
+      cache.clear()
+      signingKey = key
+    }
+    return key
+  }
+  /** The cached entry a request may reuse, signed or still being signed. */
+  const reusable = (request: TokenRequest, key: SigningKey): CacheEntry | undefined => {
+    if (maxCached === 0 || typeof request.sessionKey !== 'string') return undefined
+    const hit = cache.get(request.sessionKey)?.value.get(request.rule)
+    return hit !== undefined && clock.now() < hit.reuseUntil && sameInputs(hit, key, request)
+      ? hit
+      : undefined
+  }
+
   return {
+    reuseNow(request) {
+      const hit = reusable(request, currentKey())
+      if (hit?.signed === undefined) return NOT_NOW
+      reused++
+      return { token: hit.signed, expiresAt: hit.expiresAt }
+    },
+
     async issue(request) {
-      const keySet = keys()
-      const key = keySet.signing
-      if (key !== signingKey) {
-        // A new signing key: tokens of the old one still verify, but new ones use the new key.
-        cache.clear()
-        signingKey = key
+      const key = currentKey()
+      const hit = reusable(request, key)
+      if (hit !== undefined) {
+        reused++
+        return { token: hit.signed ?? (await hit.token), expiresAt: hit.expiresAt }
       }
       const now = clock.now()
       const cacheable = maxCached > 0 && typeof request.sessionKey === 'string'
       let byRule = cacheable ? cache.get(request.sessionKey)?.value : undefined
-      const hit = byRule?.get(request.rule)
-      if (hit !== undefined && now < hit.reuseUntil && sameInputs(hit, key, request)) {
-        reused++
-        return { token: hit.signed ?? (await hit.token), expiresAt: hit.expiresAt }
-      }
       checkRequest(request)
       const iat = Math.floor(now / 1000)
       const exp = iat + request.ttlSeconds

@@ -3,6 +3,7 @@ import { createLocalJWKSet, jwtVerify } from 'jose'
 import {
   createDecisionEngine,
   type Decision,
+  type DecisionRequest,
   type DecisionEngine,
 } from '../../src/decision/decision-engine.js'
 import { createIdentity } from '../../src/identity/create-identity.js'
@@ -154,6 +155,42 @@ describe('decision engine', () => {
     const first = await decide('/videos/yellow/hd/seg-1.ts', TOKENS.alice)
     const second = await decide('/videos/yellow/hd/seg-2.ts', TOKENS.alice)
     expect(first.allowed && second.allowed && first.token === second.token).toBe(true)
+  })
+
+  test('decideSoon reaches the decisions decide does, and answers synchronously once warm', async () => {
+    const cases: [string, string | undefined][] = [
+      ['/assets/app.css', undefined],
+      ['/elsewhere', TOKENS.alice],
+      ['/assets/..%2Fvideos', TOKENS.alice],
+      ['/members/lounge', undefined],
+      ['/members/lounge', TOKENS.carol],
+      ['/videos/yellow/hd/1.ts', 'forged-token-xyz'],
+      ['/videos/yellow/hd/1.ts', TOKENS.alice],
+      ['/videos/yellow/hd/1.ts', TOKENS.bob],
+      ['/queen/news', TOKENS.bob],
+      ['/queen/news', TOKENS.alice],
+    ]
+    const request = (target: string, token: string | undefined): DecisionRequest => ({
+      method: 'GET',
+      target,
+      host: 'gate.example.com',
+      authorization: token === undefined ? undefined : `Bearer ${token}`,
+      sessionCookie: undefined,
+    })
+    for (const [target, token] of cases) {
+      const expected = await engine.decide(request(target, token))
+      // Twice: the first may need OurSong, the second finds everything in memory.
+      for (let i = 0; i < 2; i++)
+        expect(await engine.decideSoon(request(target, token))).toEqual(expected)
+    }
+    // Warm: identity, holdings and a signed token in memory, so no promise at all.
+    expect(engine.decideSoon(request('/videos/yellow/hd/1.ts', TOKENS.alice))).not.toBeInstanceOf(
+      Promise,
+    )
+    expect(engine.decideSoon(request('/members/lounge', TOKENS.carol))).not.toBeInstanceOf(Promise)
+    expect(engine.decideSoon(request('/assets/app.css', undefined))).not.toBeInstanceOf(Promise)
+    // A token nobody has asked about yet needs OurSong.
+    expect(engine.decideSoon(request('/members/lounge', TOKENS.queen))).toBeInstanceOf(Promise)
   })
 
   test('OurSong failing is upstream_unavailable, never an allow', async () => {

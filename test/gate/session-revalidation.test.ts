@@ -3,9 +3,9 @@ import { Redis } from 'ioredis'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createGate, type Gate, type GateOptions } from '../../src/gate/create-gate.js'
-import { Browser } from '../helpers/auth-app.js'
 import { fakeClock, type FakeClock } from '../helpers/fake-clock.js'
 import { REDIS_URL, redisAvailable, testPrefix } from '../helpers/redis.js'
+import { signInWithOAuth } from '../helpers/sign-in.js'
 import { startTestSimulator, type SimulatorHarness } from '../helpers/simulator-harness.js'
 import { TEST_API_KEY, TEST_API_SECRET, TEST_REDIRECT_URI } from '../helpers/test-fixture.js'
 
@@ -56,30 +56,8 @@ async function startGate(clock: FakeClock, options: Partial<GateOptions> = {}): 
 }
 
 /** Signs `username` in through OurSong's login page; returns the session cookie's value. */
-async function signIn(gateUrl: string, username: string): Promise<string> {
-  const browser = new Browser()
-  const login = await browser.request(`${gateUrl}/auth/login?return_to=/members/`)
-  const authorize = new URL(login.headers.get('location')!)
-  const approved = await browser.request(`${sim.url}/oauth/authorize`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      username,
-      password: `${username}-pass`,
-      client_id: authorize.searchParams.get('client_id')!,
-      redirect_uri: authorize.searchParams.get('redirect_uri')!,
-      response_type: 'code',
-      state: authorize.searchParams.get('state')!,
-      decision: 'approve',
-    }),
-  })
-  const callback = new URL(approved.headers.get('location')!)
-  const done = await browser.request(`${gateUrl}${callback.pathname}${callback.search}`)
-  expect(done.status).toBe(302)
-  const session = browser.jar(gateUrl).get('vibegate_session')
-  expect(session).toBeDefined()
-  return session!
-}
+const signIn = (gateUrl: string, username: string): Promise<string> =>
+  signInWithOAuth(sim.url, gateUrl, username)
 
 /** nginx's auth_request for GET /members/page with the session cookie. */
 async function decide(
