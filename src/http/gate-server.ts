@@ -62,18 +62,24 @@ export function createGateServer(
   const headersTimeoutMs = limits.headersTimeoutMs ?? 10_000
   server.timeout = idleTimeoutMs
 
-  // Idle connections in the order they became idle: the first is the one to evict.
+  // Idle connections in the order they became idle: the first is the one to evict. Busy
+  // ones are counted apart; a socket's requests in flight are a property of its own, so
+  // the per-request bookkeeping is a property, a map delete and a shared listener.
   const idle = new Map<Socket, true>()
-  const busy = new Map<Socket, number>()
+  let busyCount = 0
   let evicted = 0
   let refused = 0
 
   server.on('connection', (socket: Socket) => {
     socket.once('close', () => {
+      // Its responses may close before or after it; once it is destroyed, they count nothing.
+      if ((socket as TrackedSocket)[IN_FLIGHT]) {
+        busyCount--
+        ;(socket as TrackedSocket)[IN_FLIGHT] = 0
+      }
       idle.delete(socket)
-      busy.delete(socket)
     })
-    if (idle.size + busy.size >= max) {
+    if (idle.size + busyCount >= max) {
       const oldest = idle.keys().next().value
       if (oldest === undefined) {
         refused++
@@ -89,22 +95,38 @@ export function createGateServer(
     // the same time, not the 60 s inactivity backstop.
     socket.setTimeout(Math.min(headersTimeoutMs, idleTimeoutMs))
   })
+  const onResponseClose = function (this: ServerResponse): void {
+    const socket = (this as TrackedResponse)[SOCKET]!
+    if (socket.destroyed) return
+    const left = --socket[IN_FLIGHT]!
+    if (left > 0) return
+    busyCount--
+    idle.set(socket, true)
+  }
   // Registered before the handler, so a connection counts as busy before any work starts.
   server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
-    const socket = req.socket
-    if (!busy.has(socket) && socket.timeout !== idleTimeoutMs) socket.setTimeout(idleTimeoutMs)
-    idle.delete(socket)
-    busy.set(socket, (busy.get(socket) ?? 0) + 1)
-    res.once('close', () => {
-      const left = (busy.get(socket) ?? 1) - 1
-      if (left > 0) return void busy.set(socket, left)
-      busy.delete(socket)
-      if (!socket.destroyed) idle.set(socket, true)
-    })
+    const socket = req.socket as TrackedSocket
+    const inFlight = socket[IN_FLIGHT] ?? 0
+    if (inFlight === 0) {
+      // The first request ends the short wait for headers; after it, the idle backstop.
+      if (socket.timeout !== idleTimeoutMs) socket.setTimeout(idleTimeoutMs)
+      idle.delete(socket)
+      busyCount++
+    }
+    socket[IN_FLIGHT] = inFlight + 1
+    ;(res as TrackedResponse)[SOCKET] = socket
+    res.on('close', onResponseClose)
   })
-  server.connectionStats = () => ({ open: idle.size + busy.size, evicted, refused })
+  server.connectionStats = () => ({ open: idle.size + busyCount, evicted, refused })
   return server
 }
+
+const IN_FLIGHT = Symbol('requests in flight')
+const SOCKET = Symbol('socket')
+/** A socket with the bookkeeping of {@link createGateServer}: its requests in flight. */
+type TrackedSocket = Socket & { [IN_FLIGHT]?: number }
+/** A response that knows its socket after it was detached from it. */
+type TrackedResponse = ServerResponse & { [SOCKET]?: TrackedSocket }
 
 /**
  * The default connection cap: the process's open-file limit less 512 descriptors kept for

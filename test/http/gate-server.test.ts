@@ -112,4 +112,40 @@ describe('the gate server under idle and slow clients', () => {
     await new Promise((resolve) => silent.once('close', resolve))
     expect(performance.now() - started).toBeLessThan(2000)
   })
+
+  test('connection counts stay right when clients vanish mid-request, pipeline, or linger', async () => {
+    // A handler that answers /slow after 100 ms, anything else at once.
+    server = createGateServer((req, res) => {
+      if (req.url === '/slow') setTimeout(() => res.end('late'), 100)
+      else res.end('now')
+    })
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as AddressInfo).port
+    const open = async (): Promise<Socket> => {
+      const socket = connect(port, '127.0.0.1')
+      socket.on('error', () => undefined)
+      sockets.push(socket)
+      await new Promise((resolve) => socket.once('connect', resolve))
+      return socket
+    }
+    const request = (path: string): string => `GET ${path} HTTP/1.1\r\nHost: t\r\n\r\n`
+    const settle = async (open: number): Promise<void> => {
+      for (let i = 0; i < 100 && server!.connectionStats().open !== open; i++)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(server!.connectionStats().open).toBe(open)
+    }
+    const vanishing = await Promise.all(Array.from({ length: 5 }, open))
+    for (const s of vanishing) s.write(request('/slow'))
+    const staying = await Promise.all(Array.from({ length: 5 }, open))
+    // Two pipelined requests each, one of them slow.
+    for (const s of staying) s.write(request('/slow') + request('/fast'))
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    for (const s of vanishing) s.destroy()
+    await settle(5)
+    // Once both answers are out, every staying socket counts once (idle), not twice or never.
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    await settle(5)
+    for (const s of staying) s.destroy()
+    await settle(0)
+  })
 })
