@@ -65,7 +65,6 @@ export function createDecisionHandler(
     req: IncomingMessage,
     res: ServerResponse,
   ): void | Promise<void> => {
-    res.setHeader('Cache-Control', 'no-store')
     if (!options.trustsProxy(req.socket.remoteAddress)) {
       return deny(
         endpoint,
@@ -121,6 +120,7 @@ export function createDecisionHandler(
       const returnTo = `${original.proto ?? options.publicUrl.protocol.slice(0, -1)}://${original.host}${original.target}`
       const login = new URL('/auth/login', options.publicUrl)
       login.searchParams.set('return_to', returnTo)
+      res.setHeader('Cache-Control', 'no-store')
       res.setHeader('Location', login.href)
       res.setHeader('X-Vibegate-Reason', publicReason(decision.reason))
       return finish(endpoint, res, 302, decision.reason, decision.rule?.id)
@@ -139,11 +139,20 @@ export function createDecisionHandler(
     res: ServerResponse,
     decision: Extract<Decision, { allowed: true }>,
   ): void => {
-    // Set explicitly every time, empty for public access: nothing a client sent can leak through.
-    res.setHeader('Authorization', decision.token ? `Bearer ${decision.token}` : '')
-    res.setHeader('X-Vibegate-User', decision.identity?.user.uuid ?? '')
-    res.setHeader('X-Vibegate-Rule', decision.token ? (decision.rule?.id ?? 'default') : '')
-    finish(endpoint, res, 200, undefined, decision.rule?.id)
+    // Set explicitly every time, empty for public access: nothing a client sent can leak
+    // through. One writeHead with a flat list: the hottest answer skips the header map.
+    res.writeHead(200, [
+      'Cache-Control',
+      'no-store',
+      'Authorization',
+      decision.token ? `Bearer ${decision.token}` : '',
+      'X-Vibegate-User',
+      decision.identity?.user.uuid ?? '',
+      'X-Vibegate-Rule',
+      decision.token ? (decision.rule?.id ?? 'default') : '',
+    ])
+    res.end()
+    options.onDecision?.({ endpoint, status: 200, reason: undefined, rule: decision.rule?.id })
   }
 
   const deny = (
@@ -155,6 +164,7 @@ export function createDecisionHandler(
     decision: Extract<Decision, { allowed: false }> | undefined,
     problem: string | undefined,
   ): void | Promise<void> => {
+    res.setHeader('Cache-Control', 'no-store')
     res.setHeader('X-Vibegate-Reason', publicReason(reason))
     if (problem && LOGGED_REASONS.has(reason)) {
       const suppressed = throttle.admit(reason)
@@ -210,6 +220,7 @@ export function createDecisionHandler(
       )
       if (!res.headersSent) {
         res.statusCode = endpoint === 'auth-request' ? 403 : 503
+        res.setHeader('Cache-Control', 'no-store')
         res.setHeader('X-Vibegate-Reason', 'upstream_unavailable')
       }
       res.end()

@@ -124,6 +124,44 @@ describe('decision endpoints', () => {
     expect(r.headers['cache-control']).toBe('no-store')
   })
 
+  test.each([
+    [
+      'an allow',
+      '/authz/auth-request',
+      nginx('/videos/yellow/hd.m3u8', [['Authorization', `Bearer ${TOKENS.alice}`]]),
+      200,
+    ],
+    ['a public allow', '/authz/auth-request', nginx('/assets/app.css'), 200],
+    ['no identity', '/authz/auth-request', nginx('/videos/yellow/hd.m3u8'), 401],
+    [
+      'not owned',
+      '/authz/auth-request',
+      nginx('/videos/yellow/hd.m3u8', [['Authorization', `Bearer ${TOKENS.bob}`]]),
+      403,
+    ],
+    ['a bad request', '/authz/auth-request', nginx('/videos/../x'), 403],
+    [
+      'a login redirect',
+      '/authz/forward-auth',
+      [
+        ['X-Forwarded-Method', 'GET'],
+        ['X-Forwarded-Proto', 'https'],
+        ['X-Forwarded-Host', 'gate.test'],
+        ['X-Forwarded-Uri', '/videos/yellow/hd.m3u8'],
+        ['Accept', 'text/html'],
+        ['Host', 'gate.test'],
+      ],
+      302,
+    ],
+  ] as [string, string, [string, string][], number][])(
+    'every answer says Cache-Control: no-store: %s',
+    async (_name, path, headers, status) => {
+      const r = await ask(path, headers)
+      expect(r.status).toBe(status)
+      expect(r.headers['cache-control']).toBe('no-store')
+    },
+  )
+
   test('a public rule answers 200 with the identity headers present and empty', async () => {
     const r = await ask(
       '/authz/auth-request',
