@@ -85,13 +85,53 @@ export function canonicalPath(target: string): CanonicalPath | PathRejection {
     return reject('the query holds a raw control character, space, non-ASCII byte or "#"')
   }
   if (rawPath[0] !== '/') return reject('the path does not start with "/"')
+  const plain = plainPath(rawPath)
+  if (plain) return plain
   if (!RAW_PATH.test(rawPath)) {
     return reject(
       'the path holds a character that must not appear raw (";", "\\", "#", space, control or non-ASCII)',
     )
   }
   if (rawPath === '/') return { ok: true, path: '/', segments: [], directory: false }
+  return canonicalSegments(rawPath)
+}
 
+// Characters a plain segment may hold: RFC 3986 pchar minus "%" (nothing to decode), ";",
+// "/" and ":" (checked apart, for "::").
+const PLAIN = new Uint8Array(128)
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,=@")
+  PLAIN[c.charCodeAt(0)] = 1
+
+/**
+ * The common case in one pass, with no regular expression and no decoding: a path of at
+ * most MAX_SEGMENTS plain segments (see PLAIN), none empty, none ending in "." (so no dot
+ * segments), none holding "::", and no trailing slash (the root is not plain). Such a path is its own canonical form; the general
+ * algorithm would accept it with the same segments. Anything else: undefined, and the
+ * general algorithm decides.
+ */
+function plainPath(rawPath: string): CanonicalPath | undefined {
+  const segments: string[] = []
+  let start = 1
+  for (let i = 1; i <= rawPath.length; i++) {
+    const c = i < rawPath.length ? rawPath.charCodeAt(i) : 0x2f
+    if (c === 0x2f) {
+      if (i === start || rawPath.charCodeAt(i - 1) === 0x2e) return undefined
+      if (segments.length === MAX_SEGMENTS) return undefined
+      segments.push(rawPath.slice(start, i))
+      start = i + 1
+    } else if (c === 0x3a) {
+      if (rawPath.charCodeAt(i - 1) === 0x3a) return undefined
+    } else if (c >= 128 || PLAIN[c] === 0) return undefined
+  }
+  return { ok: true, path: rawPath, segments, directory: false }
+}
+
+/**
+ * The general algorithm, segment by segment, for a raw path (no query) that passed the
+ * raw-character check and is not the root. Exported for the test that holds the one-pass
+ * case to it.
+ */
+export function canonicalSegments(rawPath: string): CanonicalPath | PathRejection {
   const raw = rawPath.endsWith('/') ? rawPath.slice(1, -1) : rawPath.slice(1)
   const parts = raw.split('/')
   if (parts.length > MAX_SEGMENTS) return reject(`the path has more than ${MAX_SEGMENTS} segments`)

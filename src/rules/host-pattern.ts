@@ -11,6 +11,53 @@ const IPV6 = /^\[[0-9a-f:.]+\]$/
  * address (userinfo, spaces, a second port, ...): such a request cannot be decided safely.
  */
 export function normalizeHost(raw: string): string | undefined {
+  return plainHost(raw) ?? generalHost(raw)
+}
+
+/**
+ * The common case in one pass, with no regular expression: lower-case labels of letters,
+ * digits and inner hyphens (1 to 63 each, at most 253 in all, no trailing dot), and an
+ * optional port of 1 to 5 digits. Such a host is its own normal form, as {@link generalHost}
+ * would find; anything else: undefined, and the general rules decide.
+ */
+function plainHost(raw: string): string | undefined {
+  if (typeof raw !== 'string') return undefined
+  let label = 0
+  let end = raw.length
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i)
+    const alnum = (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39)
+    if (alnum) label++
+    else if (c === 0x2d) {
+      if (label === 0) return undefined
+      label++
+    } else if (c === 0x2e || c === 0x3a) {
+      // A label ends: it must not be empty, end in "-", or be longer than 63.
+      if (label === 0 || label > 63 || raw.charCodeAt(i - 1) === 0x2d) return undefined
+      label = 0
+      if (c === 0x3a) {
+        end = i
+        break
+      }
+    } else return undefined
+  }
+  if (end === raw.length && (label === 0 || label > 63 || raw.charCodeAt(end - 1) === 0x2d))
+    return undefined
+  if (end > 253) return undefined
+  if (end < raw.length) {
+    const port = raw.length - end - 1
+    if (port < 1 || port > 5) return undefined
+    for (let i = end + 1; i < raw.length; i++) {
+      const c = raw.charCodeAt(i)
+      if (c < 0x30 || c > 0x39) return undefined
+    }
+    return raw.slice(0, end)
+  }
+  return raw
+}
+
+/** The general rules of {@link normalizeHost}; exported for the test that holds plainHost to them. */
+export function generalHost(raw: string): string | undefined {
   // Before lower-casing: some non-ASCII letters lower-case to ASCII ones (Kelvin sign -> k).
   if (typeof raw !== 'string' || !/^[\x21-\x7e]*$/.test(raw.trim())) return undefined
   let host = raw.trim().toLowerCase()

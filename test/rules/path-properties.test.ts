@@ -1,7 +1,8 @@
 import { describe, expect, test } from '@jest/globals'
 import fc from 'fast-check'
-import { canonicalPath } from '../../src/rules/canonical-path.js'
+import { canonicalPath, canonicalSegments } from '../../src/rules/canonical-path.js'
 import { parseRules } from '../../src/rules/load-rules.js'
+import { generalHost, normalizeHost } from '../../src/rules/host-pattern.js'
 import { resolveRule } from '../../src/rules/resolve-rule.js'
 
 /**
@@ -175,5 +176,58 @@ describe('canonicalisation and matching, property-based', () => {
       { numRuns: 2000 },
     )
     expect([...seen].sort()).toEqual(['authenticated', 'bad_request', 'public', 'require'])
+  })
+})
+
+describe('the one-pass case of canonicalPath', () => {
+  // Only characters a raw path may hold, weighted towards the ones the fast case must
+  // hand on to the general algorithm: dots, colons, slashes and escapes.
+  const char = fc.constantFrom(
+    ..."aZ0-_~!$&'()*+,=@".split(''),
+    '.',
+    '.',
+    ':',
+    ':',
+    '/',
+    '/',
+    '%',
+    '%2e',
+    '%2F',
+    '%3a',
+  )
+  const rawPath = fc.array(char, { maxLength: 24 }).map((cs) => `/${cs.join('')}`)
+
+  test('agrees with the general algorithm on every raw path', () => {
+    fc.assert(
+      fc.property(rawPath, (path) => {
+        const general = path === '/' ? canonicalPath('/') : canonicalSegments(path)
+        expect(canonicalPath(path)).toEqual(general)
+      }),
+      { numRuns: 20_000 },
+    )
+  })
+
+  test('keeps the segment cap', () => {
+    const long = '/a'.repeat(300)
+    expect(canonicalPath(long)).toMatchObject({ ok: false })
+    expect(canonicalPath('/a'.repeat(256))).toMatchObject({ ok: true })
+  })
+})
+
+describe('the one-pass case of normalizeHost', () => {
+  const char = fc.constantFrom(...'ab09-.:A '.split(''), '.', '-', ':', '1', '[', ']')
+  const label = fc.integer({ min: 60, max: 66 }).map((n) => 'a'.repeat(n))
+  const host = fc.oneof(
+    fc.array(char, { maxLength: 20 }).map((cs) => cs.join('')),
+    fc
+      .tuple(fc.array(label, { minLength: 1, maxLength: 5 }), fc.array(char, { maxLength: 6 }))
+      .map(([labels, tail]) => labels.join('.') + tail.join('')),
+  )
+
+  test('agrees with the general rules on every host', () => {
+    fc.assert(
+      fc.property(host, (raw) => expect(normalizeHost(raw)).toBe(generalHost(raw))),
+      { numRuns: 20_000 },
+    )
   })
 })
