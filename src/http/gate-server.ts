@@ -56,7 +56,12 @@ export function createGateServer(
       // How often the two timeouts above are enforced; Node's default is 30 s.
       connectionsCheckingInterval: 1000,
     },
-    handler,
+    // One listener: the bookkeeping, then the handler (a second 'request' listener would
+    // cost every request the emitter's slower path).
+    (req: IncomingMessage, res: ServerResponse) => {
+      track(req, res)
+      handler(req, res)
+    },
   ) as GateServer
   const idleTimeoutMs = limits.idleTimeoutMs ?? 60_000
   const headersTimeoutMs = limits.headersTimeoutMs ?? 10_000
@@ -103,8 +108,8 @@ export function createGateServer(
     busyCount--
     idle.set(socket, true)
   }
-  // Registered before the handler, so a connection counts as busy before any work starts.
-  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+  // Before the handler, so a connection counts as busy before any work starts.
+  function track(req: IncomingMessage, res: ServerResponse): void {
     const socket = req.socket as TrackedSocket
     const inFlight = socket[IN_FLIGHT] ?? 0
     if (inFlight === 0) {
@@ -116,7 +121,7 @@ export function createGateServer(
     socket[IN_FLIGHT] = inFlight + 1
     ;(res as TrackedResponse)[SOCKET] = socket
     res.on('close', onResponseClose)
-  })
+  }
   server.connectionStats = () => ({ open: idle.size + busyCount, evicted, refused })
   return server
 }
