@@ -1,15 +1,8 @@
-import type { Server } from 'node:http'
 import { ConfigError, loadConfigFromProcess, type GateConfig } from '../config/load-config.js'
-import { createGate, type Gate } from '../gate/create-gate.js'
-import { createGateServer } from '../http/gate-server.js'
-import { formatProblem, RulesFileError } from '../rules/load-rules.js'
-import { KeySetError } from '../tokens/key-set.js'
 import { createLogger } from '../util/logger.js'
 import type { Command } from './cli-io.js'
 import { parseCommandArgs } from './parse-command-args.js'
-
-/** How long a shutdown waits for requests in flight, ms. */
-const DRAIN_MS = 10_000
+import { startGateProcess } from './serve-gate.js'
 
 /** `vibegate serve`: the gateway, configured from the environment (contract section 2). */
 export const serveCommand: Command = {
@@ -38,54 +31,10 @@ drains requests in flight, then exits.`,
     }
     const logger = createLogger({ level: config.logLevel, destination: io.stdout })
     for (const warning of config.warnings) logger.warn({}, warning)
-    let gate: Gate
-    try {
-      gate = await createGate({
-        rules: config.rulesFile,
-        publicUrl: config.publicUrl.origin,
-        oursong: config.oursong,
-        ...(config.redisUrl ? { redis: config.redisUrl } : {}),
-        ...(config.keysFile ? { keys: config.keysFile } : {}),
-        sessionSecret: config.sessionSecret,
-        trustedProxies: config.trustedProxies,
-        allowedRedirectHosts: config.allowedRedirectHosts,
-        ...(config.adminToken ? { adminToken: config.adminToken } : {}),
-        authRequestHost: config.authRequestHost,
-        sessionRevalidateMs: config.sessionRevalidateMs,
-        metricsOnHandler: config.metricsPort === undefined,
-        logger,
-      })
-    } catch (err) {
-      if (err instanceof RulesFileError)
-        io.stderr.write(`${err.problems.map(formatProblem).join('\n')}\n`)
-      else if (err instanceof KeySetError) io.stderr.write(`${err.message}\n`)
-      else if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-        io.stderr.write(`vibegate serve: ${(err as Error).message}\n`)
-      else throw err
+    const started = await startGateProcess(config, { logger })
+    if (!started.ok) {
+      io.stderr.write(`${started.message}\n`)
       return 1
-    }
-    const limits = config.maxConnections ? { maxConnections: config.maxConnections } : {}
-    const servers: [Server, number][] = [[createGateServer(gate.handler, limits), config.port]]
-    if (config.metricsPort !== undefined)
-      // A scraper needs a few connections: a small cap keeps the descriptors for the gate.
-      servers.push([
-        createGateServer(gate.metricsHandler, { maxConnections: 64 }),
-        config.metricsPort,
-      ])
-    for (const [server, port] of servers) {
-      try {
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject)
-          server.listen(port, config.host, resolve)
-        })
-      } catch (err) {
-        io.stderr.write(
-          `vibegate serve: cannot listen on ${config.host}:${port}: ${(err as Error).message}\n`,
-        )
-        for (const [other] of servers) if (other.listening) other.close()
-        await gate.close()
-        return 1
-      }
     }
     logger.info(
       {
@@ -98,17 +47,7 @@ drains requests in flight, then exits.`,
     )
     await io.stopRequested
     logger.info({}, 'shutting down: draining requests in flight')
-    await Promise.all(servers.map(([server]) => drain(server)))
-    await gate.close()
+    await started.process.stop()
     return 0
   },
-}
-
-/** Stops accepting, lets requests in flight finish (at most DRAIN_MS), then resolves. */
-async function drain(server: Server): Promise<void> {
-  const drained = new Promise<void>((resolve) => server.close(() => resolve()))
-  server.closeIdleConnections()
-  const timer = setTimeout(() => server.closeAllConnections(), DRAIN_MS)
-  await drained
-  clearTimeout(timer)
 }
