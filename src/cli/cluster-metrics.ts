@@ -1,4 +1,7 @@
-import { AggregatorRegistry, type Registry } from 'prom-client'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { AggregatorRegistry, Registry } from 'prom-client'
+import { pathOf } from '../http/request-headers.js'
+import { silentLogger, type Logger } from '../util/logger.js'
 import type { MetricsSnapshot, PrimaryMessage } from './cluster-messages.js'
 
 /** A worker as the collector sees it: an id and a way to reach it. */
@@ -16,6 +19,8 @@ export interface ClusterMetricsOptions {
   own?: Registry
   /** How long a collection waits for every worker, ms; default 3000. */
   timeoutMs?: number
+  /** Where failed collections are logged; default silent. */
+  logger?: Logger
 }
 
 /** The primary's side of `/metrics` for a process group. */
@@ -31,6 +36,11 @@ export interface ClusterMetrics {
   received(workerId: number, id: number, metrics: MetricsSnapshot): void
   /** A worker exited: the collection under way stops waiting for it. */
   gone(workerId: number): void
+  /**
+   * A node:http handler serving {@link collect} at `/metrics` alone (404 for anything
+   * else, 503 when the collection fails): the primary's VIBEGATE_METRICS_PORT listener.
+   */
+  handler(req: IncomingMessage, res: ServerResponse): void
 }
 
 interface Collection {
@@ -48,6 +58,7 @@ interface Collection {
  */
 export function createClusterMetrics(options: ClusterMetricsOptions): ClusterMetrics {
   const timeoutMs = options.timeoutMs ?? 3000
+  const logger = options.logger ?? silentLogger()
   let sequence = 0
   let current: Collection | undefined
 
@@ -82,12 +93,14 @@ export function createClusterMetrics(options: ClusterMetricsOptions): ClusterMet
     return collection
   }
 
+  async function collect(): Promise<string> {
+    const snapshots = await (current ?? start()).promise
+    const own = options.own ? [await options.own.getMetricsAsJSON()] : []
+    return AggregatorRegistry.aggregate([...snapshots, ...own]).metrics()
+  }
+
   return {
-    async collect() {
-      const snapshots = await (current ?? start()).promise
-      const own = options.own ? [await options.own.getMetricsAsJSON()] : []
-      return AggregatorRegistry.aggregate([...snapshots, ...own]).metrics()
-    },
+    collect,
     received(workerId, id, metrics) {
       const collection = current
       if (!collection || collection.id !== id || !collection.waiting.delete(workerId)) return
@@ -97,6 +110,18 @@ export function createClusterMetrics(options: ClusterMetricsOptions): ClusterMet
     gone(workerId) {
       const collection = current
       if (collection?.waiting.delete(workerId) && collection.waiting.size === 0) collection.done()
+    },
+    handler(req, res) {
+      if (pathOf(req.url) !== '/metrics')
+        return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n')
+      collect().then(
+        (text) =>
+          res.writeHead(200, { 'Content-Type': Registry.PROMETHEUS_CONTENT_TYPE }).end(text),
+        (err: Error) => {
+          logger.error({ err: err.message }, 'metrics collection failed')
+          res.writeHead(503, { 'Content-Type': 'text/plain' }).end('metrics unavailable\n')
+        },
+      )
     },
   }
 }
