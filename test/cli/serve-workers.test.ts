@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freeLowPort } from '../helpers/free-port.js'
 import { REDIS_URL, redisAvailable } from '../helpers/redis.js'
+import { runCliCaptured } from '../helpers/run-cli.js'
 import {
   getFresh,
   logLines,
@@ -78,6 +79,12 @@ const decide = (base: string) =>
   })
 
 describe('vibegate serve with VIBEGATE_WORKERS', () => {
+  test('serve --help lists VIBEGATE_WORKERS and its forms', async () => {
+    const { code, stdout } = await runCliCaptured(['serve', '--help'])
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/VIBEGATE_WORKERS \(1; a number up to 64, or auto = one per\s+CPU core/)
+  })
+
   test('more than one worker without REDIS_URL exits 1 before forking, naming both variables', async () => {
     const port = await freeLowPort()
     const { REDIS_URL: _, ...env } = groupEnv(port)
