@@ -136,6 +136,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     return deny(503, 'upstream_unavailable', rule, [], 'unexpected error')
   }
 
+  const sessionKeys = new WeakMap<Identity, string>()
   const identifyNow = options.identity.identifyNow?.bind(options.identity)
   const snapshotNow = options.ownership.snapshotNow?.bind(options.ownership)
   const reuseNow = options.tokens.reuseNow?.bind(options.tokens)
@@ -208,7 +209,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
           // The issuer copies them into a token it signs; a reused one needs no copy.
           vibes,
           wallet: identity.user.wallet,
-          sessionKey: sessionKeyOf(identity),
+          sessionKey: sessionKeyOf(sessionKeys, identity),
         },
       }) as IssuedToken)
     } catch (err) {
@@ -226,10 +227,18 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
 /**
  * Which session a token is reused within: the session id or the Bearer token itself. It
  * only keys the issuer's in-process cache (never logged, never stored), and hashing it on
- * every request was the warm path's largest cost after the socket write.
+ * every request was the warm path's largest cost after the socket write. Remembered per
+ * identity (identities of cached credentials are long-lived objects), so the issuer's map
+ * finds the same string, hash included, every time.
  */
-function sessionKeyOf(identity: Identity): string {
-  return identity.kind === 'bearer'
-    ? `bearer:${identity.accessToken}`
-    : `session:${identity.session.id}`
+function sessionKeyOf(keys: WeakMap<Identity, string>, identity: Identity): string {
+  let key = keys.get(identity)
+  if (key === undefined) {
+    key =
+      identity.kind === 'bearer'
+        ? `bearer:${identity.accessToken}`
+        : `session:${identity.session.id}`
+    keys.set(identity, key)
+  }
+  return key
 }

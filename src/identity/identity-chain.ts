@@ -50,15 +50,23 @@ export function createIdentityChain(deps: {
     }
     return identity
   }
+  // Likewise one per Bearer answer: each cached answer is a user object of its own token.
+  const bearers = new WeakMap<SessionUser, Identity>()
+  const bearerIdentity = (user: SessionUser, accessToken: string): Identity => {
+    let identity = bearers.get(user)
+    if (identity?.accessToken !== accessToken) {
+      identity = Object.freeze({ kind: 'bearer' as const, user, accessToken })
+      bearers.set(user, identity)
+    }
+    return identity
+  }
   return {
     identifyNow({ authorization, sessionCookie }) {
       const bearer = bearerToken(authorization)
       if (bearer !== undefined) {
         if (bearer === '') return undefined
         const user = deps.bearer.peek(bearer)
-        return user === NOT_NOW || user === undefined
-          ? user
-          : { kind: 'bearer', user, accessToken: bearer }
+        return user === NOT_NOW || user === undefined ? user : bearerIdentity(user, bearer)
       }
       if (sessionCookie === undefined) return undefined
       const session = deps.sessions.peek(sessionCookie)
@@ -72,7 +80,7 @@ export function createIdentityChain(deps: {
       if (bearer !== undefined) {
         if (bearer === '') return undefined
         const user = await deps.bearer.resolve(bearer, client)
-        return user ? { kind: 'bearer', user, accessToken: bearer } : undefined
+        return user ? bearerIdentity(user, bearer) : undefined
       }
       if (sessionCookie === undefined) return undefined
       const found = await deps.sessions.get(sessionCookie)

@@ -55,8 +55,7 @@ export function evaluateRequirement(
       const held = holdings.vibe(requirement.vibe)
       const { tokenIds, minAmount } = requirement
       // Deduplicated: a list paged while holdings change may repeat an id.
-      const ids =
-        held && tokenIds ? [...new Set(held.token_ids.filter((id) => tokenIds.has(id)))] : undefined
+      const ids = held && tokenIds ? heldIds(held.token_ids, tokenIds) : undefined
       const count = ids ? ids.length : (held?.owned_amount ?? 0)
       if (held && count >= minAmount) {
         return {
@@ -139,4 +138,19 @@ function mergeHoldings(holdings: VibeHolding[]): VibeHolding[] {
     )
   }
   return [...byId.values()]
+}
+
+/** The ids of `held` that `wanted` lists, each once, in the order held. */
+function heldIds(held: readonly number[], wanted: TokenIdSet): number[] {
+  const ids: number[] = []
+  // A short list (the usual few ids a fan holds) is deduplicated by scanning; a long one
+  // through a Set, so the work stays linear.
+  const seen = held.length > 16 ? new Set<number>() : undefined
+  for (const id of held) {
+    if (!wanted.has(id)) continue
+    if (seen ? seen.has(id) : ids.includes(id)) continue
+    seen?.add(id)
+    ids.push(id)
+  }
+  return ids
 }
