@@ -47,8 +47,10 @@ describe('createClusterMetrics', () => {
     metrics.received(1, idOf(sent.get(1)!), await workerSnapshot(5, 1))
     expect(await a).toBe(await b)
     // The next scrape asks again.
-    void metrics.collect().catch(() => undefined)
+    const next = metrics.collect()
     expect(sent.get(1)).toHaveLength(2)
+    metrics.received(1, idOf(sent.get(1)!), await workerSnapshot(6, 1))
+    expect(await next).toMatch(/^decisions_total 6$/m)
   })
 
   test('a worker that exits mid-collection is not waited for; a stale answer is ignored', async () => {
