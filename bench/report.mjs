@@ -1,0 +1,161 @@
+// The goals of issue 10 and the table `npm run bench` prints: pure functions of the
+// measured figures, so they can be tested without measuring anything.
+
+export const GOALS = {
+  /** Warm decisions (Bearer, session cookie): req/s at least this share of bare node:http. */
+  shareOfBare: 0.6,
+  /** ... with a p99 at most this multiple of bare's p99. */
+  p99OfBare: 2,
+  /** nginx static behind auth_request to vibegate: at least this share of the bare-200 ceiling. */
+  shareOfCeiling: 0.85,
+  /** N worker processes (N = cores, at least 2): at least this multiple of one worker. */
+  workerSpeedup: 1.6,
+  /** RSS over the long warm run: every sample within this fraction of the start. */
+  rssBand: 0.1,
+}
+
+const pct = (x) => `${(x * 100).toFixed(1)}%`
+const ms = (x) => (x < 10 ? `${x.toFixed(2)} ms` : `${x.toFixed(1)} ms`)
+
+/** A load run that saw a status >= 400 or a socket error did not measure what it says. */
+function clean(label, figures, failures) {
+  const bad = figures.non2xx + figures.errors
+  if (bad > 0)
+    failures.push(
+      `${label}: ${figures.non2xx} non-2xx answers and ${figures.errors} socket errors during the run`,
+    )
+  return bad === 0
+}
+
+/**
+ * The table's lines and the goals that failed, from the figures of one run:
+ * `{ bare, bearer, session, nginx?: { static, ceiling, gate }, workers?: { n, processes,
+ * one, many } }`, each figure `{ rps, p99Ms, non2xx, errors }`. `workers.processes` is the
+ * number of worker processes seen under `VIBEGATE_WORKERS=n` (0: the variable was ignored).
+ */
+export function evaluate(results) {
+  const lines = []
+  const failures = []
+  const { bare } = results
+  clean('bare node:http', bare, failures)
+  lines.push({ label: 'bare node:http (200, 3 headers)', figures: bare, share: '100%', goal: '' })
+  for (const [key, label] of [
+    ['bearer', 'auth-request, Bearer (warm)'],
+    ['session', 'auth-request, session cookie (warm)'],
+  ]) {
+    const figures = results[key]
+    if (!figures) continue
+    const share = figures.rps / bare.rps
+    const p99Ratio = figures.p99Ms / bare.p99Ms
+    const okShare = share >= GOALS.shareOfBare
+    const okP99 = p99Ratio <= GOALS.p99OfBare
+    const ok = clean(label, figures, failures) && okShare && okP99
+    if (!okShare)
+      failures.push(
+        `${label}: ${pct(share)} of bare node:http's req/s (goal >= ${pct(GOALS.shareOfBare)})`,
+      )
+    if (!okP99)
+      failures.push(
+        `${label}: p99 ${p99Ratio.toFixed(2)}x bare's (goal <= ${GOALS.p99OfBare}x: ${ms(bare.p99Ms * GOALS.p99OfBare)})`,
+      )
+    lines.push({
+      label,
+      figures,
+      share: pct(share),
+      goal: `${ok ? 'pass' : 'FAIL'} (>= ${pct(GOALS.shareOfBare)}, p99 ${p99Ratio.toFixed(1)}x <= ${GOALS.p99OfBare}x)`,
+    })
+  }
+  if (results.nginx) {
+    const { static: ungated, ceiling, gate } = results.nginx
+    clean('nginx static', ungated, failures)
+    clean('nginx auth_request -> bare 200', ceiling, failures)
+    lines.push({ section: 'nginx, 1 KiB static file (share: of the ceiling)' })
+    lines.push({
+      label: 'nginx static, ungated',
+      figures: ungated,
+      share: pct(ungated.rps / ceiling.rps),
+      goal: '',
+    })
+    lines.push({
+      label: 'nginx auth_request -> bare 200 (ceiling)',
+      figures: ceiling,
+      share: '100%',
+      goal: '',
+    })
+    const share = gate.rps / ceiling.rps
+    const ok =
+      clean('nginx auth_request -> vibegate', gate, failures) && share >= GOALS.shareOfCeiling
+    if (share < GOALS.shareOfCeiling)
+      failures.push(
+        `nginx auth_request -> vibegate: ${pct(share)} of the bare-200 ceiling (goal >= ${pct(GOALS.shareOfCeiling)})`,
+      )
+    lines.push({
+      label: 'nginx auth_request -> vibegate (Bearer)',
+      figures: gate,
+      share: pct(share),
+      goal: `${ok ? 'pass' : 'FAIL'} (>= ${pct(GOALS.shareOfCeiling)})`,
+    })
+  }
+  if (results.workers) {
+    const { n, processes, one, many } = results.workers
+    lines.push({ section: `workers, Bearer, REDIS_URL set (share: speed-up over 1 worker)` })
+    clean('1 worker', one, failures)
+    lines.push({ label: 'VIBEGATE_WORKERS=1', figures: one, share: '1.00x', goal: '' })
+    const speedup = many.rps / one.rps
+    let goal
+    if (n < 2) {
+      goal = 'n/a (1 core)'
+    } else {
+      const ok =
+        clean(`${n} workers`, many, failures) && processes >= n && speedup >= GOALS.workerSpeedup
+      if (processes < n)
+        failures.push(
+          `VIBEGATE_WORKERS=${n}: ${processes} worker processes seen (the variable is not implemented by this build)`,
+        )
+      else if (speedup < GOALS.workerSpeedup)
+        failures.push(
+          `VIBEGATE_WORKERS=${n}: ${speedup.toFixed(2)}x one worker (goal >= ${GOALS.workerSpeedup}x)`,
+        )
+      goal = `${ok ? 'pass' : 'FAIL'} (>= ${GOALS.workerSpeedup}x)${processes < n ? ` ${processes} workers seen` : ''}`
+    }
+    lines.push({
+      label: `VIBEGATE_WORKERS=${n}`,
+      figures: many,
+      share: `${speedup.toFixed(2)}x`,
+      goal,
+    })
+  }
+  return { lines, failures }
+}
+
+/** The lines of {@link evaluate} as a fixed-width text table. */
+export function formatTable(lines) {
+  const head = `${'row'.padEnd(42)}${'req/s'.padStart(9)}${'p99'.padStart(11)}${'share'.padStart(9)}   goal`
+  const out = [head, '-'.repeat(head.length + 30)]
+  for (const line of lines) {
+    if (line.section) {
+      out.push(`-- ${line.section}`)
+      continue
+    }
+    const { rps, p99Ms } = line.figures
+    out.push(
+      `${line.label.padEnd(42)}${rps.toFixed(0).padStart(9)}${ms(p99Ms).padStart(11)}${line.share.padStart(9)}   ${line.goal}`.trimEnd(),
+    )
+  }
+  return out.join('\n')
+}
+
+/**
+ * The verdict of the long warm run from its RSS samples (MiB, in order, all taken after the
+ * warm-up): start is the first, and every sample must stay within `GOALS.rssBand` of it.
+ */
+export function judgeRss(samples) {
+  if (samples.length === 0) throw new Error('no RSS samples')
+  const start = samples[0]
+  const end = samples[samples.length - 1]
+  const min = Math.min(...samples)
+  const max = Math.max(...samples)
+  const low = start * (1 - GOALS.rssBand)
+  const high = start * (1 + GOALS.rssBand)
+  return { start, end, min, max, low, high, pass: min >= low && max <= high }
+}
