@@ -227,6 +227,8 @@ export async function machine() {
     cpu: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? 'unknown CPU',
     ramGiB: Number(/^MemTotal:\s+(\d+)/m.exec(meminfo)?.[1] ?? 0) / 1024 / 1024,
     node: process.version,
+    /** The 1-minute load average before the run: other work on the machine skews figures. */
+    load: (await readFile('/proc/loadavg', 'utf8').catch(() => '?')).split(' ')[0],
   }
 }
 
@@ -321,5 +323,56 @@ export async function startNginx({ dir, site, listenPort, workers = 'auto' }) {
     url,
     errorLog: () => readFile(join(dir, 'error.log'), 'utf8').catch(() => ''),
     stop: () => stopChild(child),
+  }
+}
+
+/** utime + stime + cutime + cstime of a process, in clock ticks (0 when it is gone). */
+async function ticksOf(pid) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  // After the command: state is field 3, utime..cstime are fields 14-17.
+  return fields.length > 14 ? fields.slice(11, 15).reduce((a, n) => a + Number(n), 0) : 0
+}
+
+/** CPU ticks of a process and all its descendants (reaped ones are in their parents' c*time). */
+async function treeTicks(pid) {
+  let sum = await ticksOf(pid)
+  for (const child of await childrenOf(pid)) sum += await treeTicks(child)
+  return sum
+}
+
+/**
+ * A reading of the machine's CPU time (/proc/stat) and of this benchmark's own process
+ * tree, so that {@link otherCpu} can tell how much CPU other processes took during a run.
+ */
+export async function cpuSnapshot() {
+  const stat = await readFile('/proc/stat', 'utf8').catch(() => '')
+  const [user, nice, system, , , irq, softirq, steal] = stat
+    .split('\n')[0]
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number)
+  return {
+    busy: user + nice + system + irq + softirq,
+    steal: steal ?? 0,
+    ours: await treeTicks(process.pid),
+    at: Date.now(),
+  }
+}
+
+/** Ticks per second of /proc's CPU times (USER_HZ: 100 on Linux). */
+const HZ = 100
+
+/**
+ * Between two {@link cpuSnapshot}s: the CPU other processes on the machine used (busy time
+ * less this benchmark's tree) and the time the hypervisor stole, both in cores.
+ */
+export function otherCpu(before, after) {
+  const seconds = (after.at - before.at) / 1000
+  const other = after.busy - before.busy - (after.ours - before.ours)
+  return {
+    otherCores: Math.max(0, other) / HZ / seconds,
+    stealCores: (after.steal - before.steal) / HZ / seconds,
   }
 }

@@ -32,12 +32,14 @@ import { startSimulator } from '../dist/simulator/start-simulator.js'
 import {
   callsBetween,
   childrenOf,
+  cpuSnapshot,
   expectAllowed,
   freeLowPort,
   machine,
   nginxSiteFromExample,
   nginxStaticSite,
   nginxVersion,
+  otherCpu,
   root,
   rssMb,
   signIn,
@@ -48,7 +50,7 @@ import {
   startNginx,
 } from './bench-kit.mjs'
 import { chooseTool, runLoad, toolVersion } from './load-generator.mjs'
-import { evaluate, formatTable, GOALS, judgeRss } from './report.mjs'
+import { DISTURBED_CORES, disturbance, evaluate, formatTable, GOALS, judgeRss } from './report.mjs'
 
 const { values: flags } = parseArgs({
   options: {
@@ -77,7 +79,7 @@ const nginx = flags['no-nginx'] || flags.rss ? undefined : await nginxVersion()
 const WORKERS = Number(env.BENCH_WORKERS ?? box.cores)
 
 console.log(
-  `machine: ${box.cores} cores (${box.cpu}), ${box.ramGiB.toFixed(1)} GiB RAM, node ${box.node}`,
+  `machine: ${box.cores} cores (${box.cpu}), ${box.ramGiB.toFixed(1)} GiB RAM, node ${box.node}; load average ${box.load} before the run`,
 )
 console.log(
   `load:    ${await toolVersion(tool)}, ${tool.name === 'wrk' ? '1 thread, ' : ''}${CONNECTIONS} connections, keep-alive; ${WARMUP} s warm-up + ${SECONDS} s per row, in its own process${nginx ? `; nginx ${nginx}` : ''}`,
@@ -105,12 +107,14 @@ async function measure(label, url, headers = {}) {
   const load = { url, headers, connections: CONNECTIONS }
   if (WARMUP > 0) await runLoad(tool, { ...load, seconds: WARMUP })
   const before = await simCalls(sim.url)
+  const cpuBefore = await cpuSnapshot()
   const figures = await runLoad(tool, { ...load, seconds: SECONDS })
+  const cpu = otherCpu(cpuBefore, await cpuSnapshot())
   const calls = callsBetween(before, await simCalls(sim.url))
   console.error(
-    `  measured ${label}: ${figures.rps.toFixed(0)} req/s, p99 ${figures.p99Ms} ms, ${figures.non2xx} non-2xx, ${figures.errors} errors, OurSong calls ${JSON.stringify(calls)}`,
+    `  measured ${label}: ${figures.rps.toFixed(0)} req/s, p99 ${figures.p99Ms} ms, ${figures.non2xx} non-2xx, ${figures.errors} errors, OurSong calls ${JSON.stringify(calls)}, other processes ${cpu.otherCores.toFixed(2)} cores, steal ${cpu.stealCores.toFixed(2)}`,
   )
-  return { ...figures, calls, label }
+  return { ...figures, ...cpu, calls, label }
 }
 
 async function tableRun() {
@@ -214,6 +218,13 @@ async function tableRun() {
       `${row.label}: ${row.requests} requests, ${row.non2xx} non-2xx, ${row.errors} socket errors; OurSong calls while measured: ${calls.length === 0 ? 'none' : calls.map(([k, n]) => `${k} x${n}`).join(', ')}`,
     )
   }
+  const disturbed = [results.bare, ...measured, ...Object.values(results.nginx ?? {})].filter(
+    (row) => disturbance(row) > DISTURBED_CORES,
+  )
+  if (disturbed.length > 0)
+    console.log(
+      `disturbed: other processes took CPU during ${[...new Set(disturbed.map((r) => r.label))].join(', ')}: their figures are not reliable`,
+    )
   if (results.workers && results.workers.processes < results.workers.n)
     console.log(
       `VIBEGATE_WORKERS=${results.workers.n}: ${results.workers.processes} worker processes seen: this build ignores the variable (one process served both rows)`,

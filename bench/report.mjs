@@ -14,6 +14,12 @@ export const GOALS = {
   rssBand: 0.1,
 }
 
+/**
+ * Other processes on the machine (or the hypervisor's steal) taking more than this many
+ * cores during a row: its figures are marked as disturbed.
+ */
+export const DISTURBED_CORES = 0.1
+
 const pct = (x) => `${(x * 100).toFixed(1)}%`
 const ms = (x) => (x < 10 ? `${x.toFixed(2)} ms` : `${x.toFixed(1)} ms`)
 
@@ -128,9 +134,15 @@ export function evaluate(results) {
   return { lines, failures }
 }
 
+/** Cores taken by others during a row (other processes and steal), when it was recorded. */
+export function disturbance(figures) {
+  if (figures.otherCores === undefined) return undefined
+  return figures.otherCores + (figures.stealCores ?? 0)
+}
+
 /** The lines of {@link evaluate} as a fixed-width text table. */
 export function formatTable(lines) {
-  const head = `${'row'.padEnd(42)}${'req/s'.padStart(9)}${'p99'.padStart(11)}${'share'.padStart(9)}   goal`
+  const head = `${'row'.padEnd(42)}${'req/s'.padStart(9)}${'p99'.padStart(11)}${'share'.padStart(9)}${'other'.padStart(8)}   goal`
   const out = [head, '-'.repeat(head.length + 30)]
   for (const line of lines) {
     if (line.section) {
@@ -138,10 +150,16 @@ export function formatTable(lines) {
       continue
     }
     const { rps, p99Ms } = line.figures
+    const other = disturbance(line.figures)
+    const mark =
+      other === undefined ? '' : `${other.toFixed(2)}${other > DISTURBED_CORES ? '*' : ' '}`
     out.push(
-      `${line.label.padEnd(42)}${rps.toFixed(0).padStart(9)}${ms(p99Ms).padStart(11)}${line.share.padStart(9)}   ${line.goal}`.trimEnd(),
+      `${line.label.padEnd(42)}${rps.toFixed(0).padStart(9)}${ms(p99Ms).padStart(11)}${line.share.padStart(9)}${mark.padStart(8)}   ${line.goal}`.trimEnd(),
     )
   }
+  out.push(
+    `other: cores other processes used (and the hypervisor stole) during the row; * above ${DISTURBED_CORES}: disturbed, measure again`,
+  )
   return out.join('\n')
 }
 
