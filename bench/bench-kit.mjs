@@ -98,7 +98,10 @@ export async function startGate({ simUrl, env = {} }) {
     },
   })
   const url = `http://127.0.0.1:${port}`
-  await waitUntilUp(`${url}/healthz`, child, output)
+  await waitUntilUp(`${url}/healthz`, child, output).catch(async (err) => {
+    await stopChild(child)
+    throw err
+  })
   return { child, pid: child.pid, port, url, output, stop: () => stopChild(child) }
 }
 
@@ -109,7 +112,10 @@ export async function startBare() {
     env: { PATH: process.env.PATH, PORT: String(port) },
   })
   const url = `http://127.0.0.1:${port}`
-  await waitUntilUp(`${url}/`, child, output)
+  await waitUntilUp(`${url}/`, child, output).catch(async (err) => {
+    await stopChild(child)
+    throw err
+  })
   return { child, pid: child.pid, port, url, output, stop: () => stopChild(child) }
 }
 
@@ -315,7 +321,10 @@ export async function startNginx({ dir, site, listenPort, workers = 'auto' }) {
       socket.on('error', () => resolve(false))
     })
     if (up) break
-    if (i > 200) throw new Error(`nginx did not listen on ${listenPort}:\n${output()}`)
+    if (i > 200) {
+      await stopChild(child)
+      throw new Error(`nginx did not listen on ${listenPort}:\n${output()}`)
+    }
     await sleep(50)
   }
   return {
