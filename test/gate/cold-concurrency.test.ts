@@ -21,7 +21,7 @@ import {
  *   re-validation (VIBEGATE_SESSION_REVALIDATE, 5 minutes by default) and carries its user
  *   and OurSong token, so the decisions add 0 auth-user calls and 1 own-this-vibe.
  *
- * Each case runs twice: with OurSong answering at once, and with it slowed by 200 ms, when
+ * Each case runs twice: with OurSong answering at once, and with it slowed by 1 s, when
  * every one of the 1,000 requests has reached the gate before the first answer leaves it
  * (checked), so the look-ups are truly concurrent.
  */
@@ -137,7 +137,7 @@ async function signInAlice(): Promise<string> {
 
 describe.each([
   ['OurSong answering at once', 0],
-  ['OurSong slowed by 200 ms', 200],
+  ['OurSong slowed by 1 s', 1000],
 ])('1,000 concurrent cold decisions for one (user, vibe), %s', (_name, delayMs) => {
   const slow = async (): Promise<void> => {
     if (delayMs === 0) return
