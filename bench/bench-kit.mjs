@@ -344,6 +344,10 @@ async function ticksOf(pid) {
 }
 
 /** CPU ticks of a process and all its descendants (reaped ones are in their parents' c*time). */
+export async function treeTicksOf(pid) {
+  return treeTicks(pid)
+}
+
 async function treeTicks(pid) {
   let sum = await ticksOf(pid)
   for (const child of await childrenOf(pid)) sum += await treeTicks(child)
