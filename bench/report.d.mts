@@ -29,7 +29,10 @@ export const DISTURBED_CORES: number
 export function disturbance(figures: Figures): number | undefined
 export function evaluate(results: BenchResults): { lines: TableLine[]; failures: string[] }
 export function formatTable(lines: TableLine[]): string
-export function judgeRss(samples: number[]): {
+export function judgeRss(
+  samples: number[],
+  window?: number,
+): {
   start: number
   end: number
   min: number
