@@ -90,7 +90,7 @@ console.log(
   `machine: ${box.cores} cores (${box.cpu}), ${box.ramGiB.toFixed(1)} GiB RAM, node ${box.node}; load average ${box.load} before the run`,
 )
 console.log(
-  `load:    ${await toolVersion(tool)}, ${tool.name === 'wrk' ? '1 thread, ' : ''}${CONNECTIONS} connections, keep-alive; ${WARMUP} s warm-up + ${SECONDS} s per row, in its own process${nginx ? `; nginx ${nginx}` : ''}`,
+  `load:    ${await toolVersion(tool)}, ${tool.name === 'wrk' ? '1 thread, ' : ''}${CONNECTIONS} connections, keep-alive; ${flags.rss ? `${WARMUP} s warm-up, then ${SECONDS} s` : `${WARMUP} s warm-up + ${SECONDS} s per row`}, in its own process${nginx ? `; nginx ${nginx}` : ''}`,
 )
 
 const sim = await startSimulator({ fixture: await loadFixture(root('fixtures/demo.yaml')) })
