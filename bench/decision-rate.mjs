@@ -21,7 +21,7 @@
 // table. --rss: the long warm run instead (see rssRun below). --no-rules: skip the rules
 // benchmark (bench/rules-match.mjs) that otherwise follows the table.
 //
-// Environment: BENCH_SECONDS (8 per row; 300 with --rss), BENCH_WARMUP_SECONDS (2; 20
+// Environment: BENCH_SECONDS (8 per row; 300 with --rss), BENCH_WARMUP_SECONDS (5; 20
 // with --rss), BENCH_CONNECTIONS (50), BENCH_RETRIES (2: how often a row that other
 // processes disturbed is measured again), BENCH_TOOL (wrk | autocannon), BENCH_WORKERS
 // (the N of the workers rows; default: cores), BENCH_NGINX_WORKERS (nginx
@@ -70,7 +70,7 @@ const { values: flags } = parseArgs({
 })
 const env = process.env
 const SECONDS = Number(flags.seconds ?? env.BENCH_SECONDS ?? (flags.rss ? 300 : 8))
-const WARMUP = Number(env.BENCH_WARMUP_SECONDS ?? (flags.rss ? 20 : 2))
+const WARMUP = Number(env.BENCH_WARMUP_SECONDS ?? (flags.rss ? 20 : 5))
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 50)
 const RETRIES = Number(env.BENCH_RETRIES ?? 2)
 const REDIS_URL = env.REDIS_URL ?? 'redis://127.0.0.1:6379'
