@@ -5,8 +5,11 @@
 // Every server runs in a process of its own (the gate as `node dist/cli.js serve`, the bare
 // handler as bench/bare-server.mjs, nginx as a non-daemon child) and so does the load
 // generator (wrk when installed, else autocannon: one tool for every row of a run), with
-// the same concurrency for every row. Only one server is under load at a time. Each row is
-// warmed up with the same load before it is measured.
+// the same concurrency for every row. Only one server is under load at a time. Rows that
+// are compared with each other (bare, Bearer, session; the three nginx rows; 1 and N
+// workers) are warmed up, then measured interleaved in rounds, so that the machine's
+// drifts weigh on each alike; and the CPU that other processes took during each slice is
+// measured, retried when high and shown in the table.
 //
 // Warm: alice's Bearer token and her session cookie have been seen, her holdings are cached
 // and the JWT is reusable; the gate then signs nothing and calls OurSong for nothing, which
@@ -21,12 +24,12 @@
 // table. --rss: the long warm run instead (see rssRun below). --no-rules: skip the rules
 // benchmark (bench/rules-match.mjs) that otherwise follows the table.
 //
-// Environment: BENCH_SECONDS (8 per row; 300 with --rss), BENCH_WARMUP_SECONDS (5; 20
-// with --rss), BENCH_CONNECTIONS (50), BENCH_RETRIES (2: how often a row that other
-// processes disturbed is measured again), BENCH_TOOL (wrk | autocannon), BENCH_WORKERS
-// (the N of the workers rows; default: cores), BENCH_NGINX_WORKERS (nginx
-// worker_processes; auto), BENCH_RSS_INTERVAL (seconds between RSS samples; 5),
-// REDIS_URL (redis://127.0.0.1:6379).
+// Environment: BENCH_SECONDS (9 per row, in BENCH_ROUNDS rounds (3); 300 with --rss),
+// BENCH_WARMUP_SECONDS (5 per row; 20 with --rss), BENCH_CONNECTIONS (50), BENCH_RETRIES
+// (2: how often a slice that other processes disturbed is measured again), BENCH_TOOL
+// (wrk | autocannon), BENCH_WORKERS (the N of the workers rows; default: cores),
+// BENCH_NGINX_WORKERS (nginx worker_processes; auto), BENCH_RSS_INTERVAL (seconds between
+// RSS samples; 2), REDIS_URL (redis://127.0.0.1:6379).
 import { Buffer } from 'node:buffer'
 import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises'
@@ -56,7 +59,15 @@ import {
   startNginx,
 } from './bench-kit.mjs'
 import { chooseTool, runLoad, toolVersion } from './load-generator.mjs'
-import { DISTURBED_CORES, disturbance, evaluate, formatTable, GOALS, judgeRss } from './report.mjs'
+import {
+  combineSlices,
+  DISTURBED_CORES,
+  disturbance,
+  evaluate,
+  formatTable,
+  GOALS,
+  judgeRss,
+} from './report.mjs'
 
 const { values: flags } = parseArgs({
   options: {
@@ -69,10 +80,11 @@ const { values: flags } = parseArgs({
   },
 })
 const env = process.env
-const SECONDS = Number(flags.seconds ?? env.BENCH_SECONDS ?? (flags.rss ? 300 : 8))
+const SECONDS = Number(flags.seconds ?? env.BENCH_SECONDS ?? (flags.rss ? 300 : 9))
 const WARMUP = Number(env.BENCH_WARMUP_SECONDS ?? (flags.rss ? 20 : 5))
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 50)
 const RETRIES = Number(env.BENCH_RETRIES ?? 2)
+const ROUNDS = Number(env.BENCH_ROUNDS ?? 3)
 const REDIS_URL = env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const RULE = 'yellow-hd'
 const DECISION = {
@@ -90,7 +102,7 @@ console.log(
   `machine: ${box.cores} cores (${box.cpu}), ${box.ramGiB.toFixed(1)} GiB RAM, node ${box.node}; load average ${box.load} before the run`,
 )
 console.log(
-  `load:    ${await toolVersion(tool)}, ${tool.name === 'wrk' ? '1 thread, ' : ''}${CONNECTIONS} connections, keep-alive; ${flags.rss ? `${WARMUP} s warm-up, then ${SECONDS} s` : `${WARMUP} s warm-up + ${SECONDS} s per row`}, in its own process${nginx ? `; nginx ${nginx}` : ''}`,
+  `load:    ${await toolVersion(tool)}, ${tool.name === 'wrk' ? '1 thread, ' : ''}${CONNECTIONS} connections, keep-alive; ${flags.rss ? `${WARMUP} s warm-up, then ${SECONDS} s` : `${WARMUP} s warm-up + ${SECONDS} s per row in ${ROUNDS} interleaved rounds`}, in its own process${nginx ? `; nginx ${nginx}` : ''}`,
 )
 
 const sim = await startSimulator({ fixture: await loadFixture(root('fixtures/demo.yaml')) })
@@ -108,22 +120,21 @@ const stop = async (running) => {
 const tmp = await mkdtemp(join(tmpdir(), 'vibegate-bench-'))
 
 /**
- * One measured row: a warm-up run, then the measured run, with the OurSong calls the
- * simulator saw during it and the CPU other processes took meanwhile. A run during which
- * others took more than DISTURBED_CORES is measured again, up to RETRIES times; the least
- * disturbed run is kept (and marked in the table if it is still disturbed).
+ * One measured slice of a row: the load run, with the OurSong calls the simulator saw
+ * during it and the CPU other processes took meanwhile. A slice during which others took
+ * more than DISTURBED_CORES is run again, up to RETRIES times; the least disturbed run is
+ * kept (and the row marked in the table if it is still disturbed).
  */
-async function measure(label, url, headers = {}) {
-  const load = { url, headers, connections: CONNECTIONS }
+async function measureSlice({ label, url, headers = {} }, seconds) {
+  const load = { url, headers, connections: CONNECTIONS, seconds }
   let best
   for (let attempt = 0; attempt <= RETRIES; attempt++) {
-    if (WARMUP > 0) await runLoad(tool, { ...load, seconds: WARMUP })
     const before = await simCalls(sim.url)
     const cpuBefore = await cpuSnapshot()
-    const figures = await runLoad(tool, { ...load, seconds: SECONDS })
+    const figures = await runLoad(tool, load)
     const cpu = otherCpu(cpuBefore, await cpuSnapshot())
     const calls = callsBetween(before, await simCalls(sim.url))
-    const run = { ...figures, ...cpu, calls, label }
+    const run = { ...figures, ...cpu, calls }
     console.error(
       `  ${label}: ${figures.rps.toFixed(0)} req/s, p99 ${figures.p99Ms} ms, ${figures.non2xx} non-2xx, ${figures.errors} errors, OurSong calls ${JSON.stringify(calls)}; other processes ${cpu.otherCores.toFixed(2)} cores, steal ${cpu.stealCores.toFixed(2)}`,
     )
@@ -133,6 +144,22 @@ async function measure(label, url, headers = {}) {
   return best
 }
 
+/**
+ * Rows that are compared with each other, measured interleaved: each is warmed up, then
+ * ROUNDS rounds measure every row for SECONDS / ROUNDS, so that a drift of the machine's
+ * speed during the group (other work, the host) weighs on each row alike. Resolves to one
+ * combined figure per row (see combineSlices).
+ */
+async function measureGroup(rows) {
+  for (const row of rows)
+    if (WARMUP > 0) await runLoad(tool, { ...row, connections: CONNECTIONS, seconds: WARMUP })
+  const slices = rows.map(() => [])
+  const seconds = Math.max(1, Math.round(SECONDS / ROUNDS))
+  for (let round = 0; round < ROUNDS; round++)
+    for (const [i, row] of rows.entries()) slices[i].push(await measureSlice(row, seconds))
+  return rows.map((row, i) => ({ ...combineSlices(slices[i]), label: row.label }))
+}
+
 async function tableRun() {
   const bare = await track(startBare())
   const gate = await track(startGate({ simUrl: sim.url }))
@@ -140,12 +167,15 @@ async function tableRun() {
   const SESSION = { ...DECISION, Cookie: `vibegate_session=${cookie}` }
   await expectAllowed(gate.url, BEARER, RULE)
   await expectAllowed(gate.url, SESSION, RULE)
+  const decisionUrl = `${gate.url}/authz/auth-request`
 
   const results = {}
   const measured = []
-  results.bare = await measure('bare node:http', `${bare.url}/`)
-  results.bearer = await measure('Bearer', `${gate.url}/authz/auth-request`, BEARER)
-  results.session = await measure('session', `${gate.url}/authz/auth-request`, SESSION)
+  ;[results.bare, results.bearer, results.session] = await measureGroup([
+    { label: 'bare node:http', url: `${bare.url}/` },
+    { label: 'Bearer', url: decisionUrl, headers: BEARER },
+    { label: 'session', url: decisionUrl, headers: SESSION },
+  ])
   measured.push(results.bearer, results.session)
 
   if (nginx) {
@@ -155,7 +185,9 @@ async function tableRun() {
     await writeFile(join(www, file), Buffer.alloc(1024, 'v'))
     const example = await readFile(root('examples/nginx/vibegate.conf'), 'utf8')
     const workers = env.BENCH_NGINX_WORKERS ?? 'auto'
-    const row = async (label, site, headers) => {
+    const authorization = { Authorization: BEARER.Authorization }
+    const servers = []
+    const variant = async (label, site, headers) => {
       const listenPort = await freeLowPort()
       const server = await track(
         startNginx({
@@ -165,63 +197,69 @@ async function tableRun() {
           workers,
         }),
       )
+      servers.push(server)
       const probe = await fetch(`${server.url}${file}`, { headers })
       const body = await probe.arrayBuffer()
       if (probe.status !== 200 || body.byteLength !== 1024)
         throw new Error(`nginx ${label}: ${probe.status}, ${body.byteLength} bytes`)
-      const figures = await measure(label, `${server.url}${file}`, headers)
-      const errors = await server.errorLog()
-      await stop(server)
-      if (/\[(error|crit|alert|emerg)\]/.test(errors))
-        console.error(`  nginx ${label} logged errors:\n${errors.slice(-2000)}`)
-      return figures
+      return { label, url: `${server.url}${file}`, headers }
     }
-    const authorization = { Authorization: BEARER.Authorization }
-    results.nginx = {
-      static: await row('nginx static', (listenPort) => nginxStaticSite({ listenPort, www }), {}),
-      ceiling: await row(
+    // Three nginx instances at once (an idle one costs nothing), measured interleaved.
+    const rows = [
+      await variant('nginx static', (listenPort) => nginxStaticSite({ listenPort, www }), {}),
+      await variant(
         'nginx ceiling',
         (listenPort) => nginxSiteFromExample(example, { authPort: bare.port, listenPort, www }),
         authorization,
       ),
-      gate: await row(
+      await variant(
         'nginx vibegate',
         (listenPort) => nginxSiteFromExample(example, { authPort: gate.port, listenPort, www }),
         authorization,
       ),
+    ]
+    const [ungated, ceiling, gated] = await measureGroup(rows)
+    results.nginx = { static: ungated, ceiling, gate: gated }
+    measured.push(gated)
+    for (const [i, server] of servers.entries()) {
+      const errors = await server.errorLog()
+      await stop(server)
+      if (/\[(error|crit|alert|emerg)\]/.test(errors))
+        console.error(`  ${rows[i].label} logged errors:\n${errors.slice(-2000)}`)
     }
-    measured.push(results.nginx.gate)
   }
   await stop(bare)
   await stop(gate)
 
   if (!flags['no-workers']) {
-    // Both with the same Redis; only the number of worker processes differs.
-    const workersRow = async (n) => {
+    // Both with the same Redis; only the number of worker processes differs. Both run at
+    // once (the idle one costs nothing) and are measured interleaved.
+    const startWorkers = async (n) => {
       const server = await track(
         startGate({ simUrl: sim.url, env: { REDIS_URL, VIBEGATE_WORKERS: String(n) } }),
       )
       // Cluster workers may still be starting once the first answers.
       await sleep(1000)
-      const processes = (await childrenOf(server.pid)).length
       await expectAllowed(server.url, BEARER, RULE)
-      const figures = await measure(
-        `VIBEGATE_WORKERS=${n}`,
-        `${server.url}/authz/auth-request`,
-        BEARER,
-      )
-      await stop(server)
-      return { figures, processes }
+      return server
     }
-    const one = await workersRow(1)
-    const many = await workersRow(WORKERS)
-    results.workers = {
-      n: WORKERS,
-      processes: many.processes,
-      one: one.figures,
-      many: many.figures,
-    }
-    measured.push(one.figures, many.figures)
+    const one = await startWorkers(1)
+    const many = await startWorkers(WORKERS)
+    const processes = (await childrenOf(many.pid)).length
+    const [oneFigures, manyFigures] = await measureGroup(
+      [
+        [one, 1],
+        [many, WORKERS],
+      ].map(([server, n]) => ({
+        label: `VIBEGATE_WORKERS=${n}`,
+        url: `${server.url}/authz/auth-request`,
+        headers: BEARER,
+      })),
+    )
+    await stop(one)
+    await stop(many)
+    results.workers = { n: WORKERS, processes, one: oneFigures, many: manyFigures }
+    measured.push(oneFigures, manyFigures)
   }
 
   const { lines, failures } = evaluate(results)

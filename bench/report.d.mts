@@ -25,6 +25,11 @@ export const GOALS: {
   workerSpeedup: number
   rssBand: number
 }
+export interface Slice extends Figures {
+  requests: number
+  calls?: Record<string, number>
+}
+export function combineSlices(slices: Slice[]): Slice & { slices: number }
 export const DISTURBED_CORES: number
 export function disturbance(figures: Figures): number | undefined
 export function evaluate(results: BenchResults): { lines: TableLine[]; failures: string[] }

@@ -20,6 +20,31 @@ export const GOALS = {
  */
 export const DISTURBED_CORES = 0.1
 
+/**
+ * One row's figure from its interleaved slices: req/s is their mean, p99 their median
+ * (percentiles of separate runs cannot be merged exactly; the median ignores one outlier),
+ * counts are summed, and the CPU others took is the mean.
+ */
+export function combineSlices(slices) {
+  if (slices.length === 0) throw new Error('no slices')
+  const mean = (key) => slices.reduce((a, s) => a + (s[key] ?? 0), 0) / slices.length
+  const sum = (key) => slices.reduce((a, s) => a + s[key], 0)
+  const calls = {}
+  for (const slice of slices)
+    for (const [key, n] of Object.entries(slice.calls ?? {})) calls[key] = (calls[key] ?? 0) + n
+  return {
+    rps: mean('rps'),
+    p99Ms: median(slices.map((s) => s.p99Ms)),
+    requests: sum('requests'),
+    non2xx: sum('non2xx'),
+    errors: sum('errors'),
+    otherCores: mean('otherCores'),
+    stealCores: mean('stealCores'),
+    calls,
+    slices: slices.length,
+  }
+}
+
 const pct = (x) => `${(x * 100).toFixed(1)}%`
 const ms = (x) => (x < 10 ? `${x.toFixed(2)} ms` : `${x.toFixed(1)} ms`)
 

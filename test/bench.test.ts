@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals'
 import { readFile } from 'node:fs/promises'
 import { callsBetween, nginxSiteFromExample } from '../bench/bench-kit.mjs'
 import { loadArgs, parseAutocannon, parseWrk, parseWrkTime } from '../bench/load-generator.mjs'
-import { evaluate, formatTable, judgeRss, type Figures } from '../bench/report.mjs'
+import { combineSlices, evaluate, formatTable, judgeRss, type Figures } from '../bench/report.mjs'
 
 /**
  * The logic of `npm run bench` that does not depend on timing: reading the load
@@ -212,6 +212,36 @@ describe('goals', () => {
     })
     expect(failures).toEqual([])
     expect(formatTable(lines)).toContain('n/a (1 core)')
+  })
+
+  test('interleaved slices: mean req/s, median p99, summed counts and calls, mean CPU of others', () => {
+    const slice = (rps: number, p99Ms: number, otherCores: number, calls = {}) => ({
+      rps,
+      p99Ms,
+      requests: rps * 3,
+      non2xx: 1,
+      errors: 0,
+      otherCores,
+      stealCores: 0,
+      calls,
+    })
+    expect(
+      combineSlices([
+        slice(9000, 10, 0),
+        slice(12000, 90, 0.375, { 'GET /a': 1 }),
+        slice(9000, 12, 0, { 'GET /a': 1, 'GET /b': 2 }),
+      ]),
+    ).toEqual({
+      rps: 10000,
+      p99Ms: 12,
+      requests: 90000,
+      non2xx: 3,
+      errors: 0,
+      otherCores: 0.125,
+      stealCores: 0,
+      calls: { 'GET /a': 2, 'GET /b': 2 },
+      slices: 3,
+    })
   })
 
   test('RSS: the median of the last window within 10% of the median of the first', () => {
