@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import { MIN_SECRET_LENGTH } from '../identity/sealer.js'
 import { MIN_ADMIN_TOKEN_LENGTH } from '../http/admin-router.js'
 import { parseTrustedProxies } from '../http/trusted-proxies.js'
@@ -32,6 +33,18 @@ export interface GateConfig {
   authRequestHost: 'x-forwarded-host' | 'host'
   /** VIBEGATE_SESSION_REVALIDATE: how often a session re-checks its OurSong token, ms; 0 = never. */
   sessionRevalidateMs: number
+  /**
+   * VIBEGATE_WORKERS: worker processes sharing the port (node:cluster), 1 to {@link MAX_WORKERS};
+   * default 1 (no cluster); `auto` = the CPU cores (`os.availableParallelism()`, at most
+   * {@link MAX_WORKERS}). More than 1 needs `redisUrl`.
+   */
+  workers: number
+  /**
+   * True in a process that `serve`'s primary forked as one of its workers: it marks them with
+   * {@link CLUSTER_WORKER_VARIABLE} (an operator never sets it), so a process that another
+   * cluster manager forked (pm2 cluster mode) is not taken for one.
+   */
+  clusterWorker: boolean
   /** What the operator should hear about at start-up (ephemeral keys, random secret). */
   warnings: string[]
 }
@@ -45,6 +58,12 @@ export class ConfigError extends Error {
     )
   }
 }
+
+/** Most worker processes VIBEGATE_WORKERS may ask for. */
+export const MAX_WORKERS = 64
+
+/** Set by `serve`'s primary on the workers it forks; see {@link GateConfig.clusterWorker}. */
+export const CLUSTER_WORKER_VARIABLE = 'VIBEGATE_CLUSTER_WORKER'
 
 const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']
 
@@ -120,7 +139,22 @@ export function loadConfig(env: NodeJS.ProcessEnv): GateConfig {
   const redisUrl = value('REDIS_URL')
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl))
     problems.push('REDIS_URL must start with redis:// or rediss://')
-  if (redisUrl === undefined)
+  const workersText = (value('VIBEGATE_WORKERS') ?? '1').toLowerCase()
+  const workers =
+    workersText === 'auto'
+      ? Math.min(MAX_WORKERS, availableParallelism())
+      : /^\d+$/.test(workersText)
+        ? Number(workersText)
+        : NaN
+  if (!(workers >= 1 && workers <= MAX_WORKERS))
+    problems.push(
+      `VIBEGATE_WORKERS must be a whole number from 1 to ${MAX_WORKERS}, or auto (one per CPU core), got "${workersText}"`,
+    )
+  else if (workers > 1 && redisUrl === undefined)
+    problems.push(
+      `VIBEGATE_WORKERS=${workersText}${workersText === 'auto' ? ` (${workers} cores)` : ''} needs REDIS_URL: workers share sessions, sign-in nonces and caches through Redis. Set REDIS_URL=redis://host:6379, or VIBEGATE_WORKERS=1`,
+    )
+  if (redisUrl === undefined && workers === 1)
     warnings.push(
       'REDIS_URL is unset: sessions and caches live in this process, so run a single instance',
     )
@@ -211,6 +245,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): GateConfig {
     maxConnections,
     authRequestHost: hostSource as GateConfig['authRequestHost'],
     sessionRevalidateMs,
+    workers,
+    clusterWorker: value(CLUSTER_WORKER_VARIABLE) === '1',
     warnings,
   }
 }

@@ -27,7 +27,7 @@ import { watchRules } from '../rules/watch-rules.js'
 import type { KeyValueStore } from '../store/key-value-store.js'
 import { createMemoryStore } from '../store/memory-store.js'
 import { createRedisStore } from '../store/redis-store.js'
-import { ephemeralKeySet } from '../tokens/key-set.js'
+import { ephemeralKeySet, type KeySet } from '../tokens/key-set.js'
 import { createTokenIssuer } from '../tokens/token-issuer.js'
 import { watchKeys } from '../tokens/watch-keys.js'
 import { systemClock, type Clock } from '../util/clock.js'
@@ -48,8 +48,12 @@ export interface GateOptions {
   oursong: { baseUrl: string; apiKey: string; apiSecret: string }
   /** A `redis://` URL or an ioredis client; unset: in-process stores (one instance only). */
   redis?: string | Redis
-  /** A private JWK set file from `vibegate keys generate`; unset: an ephemeral key. */
-  keys?: string
+  /**
+   * A private JWK set file from `vibegate keys generate` (watched and hot-reloaded), or a
+   * parsed key set kept as it is (`serve`'s workers share the one their primary generated);
+   * unset: an ephemeral key.
+   */
+  keys?: string | KeySet
   /** At least 32 characters; protects sessions and the OurSong tokens in them. */
   sessionSecret: string
   /** CIDRs whose forwarding headers are believed; default `127.0.0.1/8,::1/128`. */
@@ -68,6 +72,11 @@ export interface GateOptions {
    * have a listener of their own ({@link Gate.metricsHandler}, VIBEGATE_METRICS_PORT).
    */
   metricsOnHandler?: boolean
+  /**
+   * The Prometheus text `/metrics` answers with; default this gate's own registry. `serve`
+   * with several workers passes the whole process group's sum. A rejection answers 503.
+   */
+  metricsText?: () => Promise<string>
   /**
    * How often a session re-checks the user's OurSong token (auth-user), ms; default 300000
    * (5 minutes); 0 = never. A token OurSong revoked ends the session within this time. While
@@ -133,8 +142,15 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     metrics.rules(rulesSource.status())
     closers.push(() => rulesSource.close())
   }
-  const keysSource = options.keys ? await watchKeys({ file: options.keys, logger }) : undefined
-  const ephemeral = keysSource ? undefined : await ephemeralKeySet()
+  const keysSource =
+    typeof options.keys === 'string' ? await watchKeys({ file: options.keys, logger }) : undefined
+  // Keys that never change: given as a key set, or generated for this gate alone.
+  const fixedKeys =
+    typeof options.keys === 'object'
+      ? options.keys
+      : keysSource
+        ? undefined
+        : await ephemeralKeySet()
   if (keysSource) closers.push(() => keysSource.close())
 
   let store: KeyValueStore = createMemoryStore({ clock })
@@ -177,7 +193,7 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     onLookup: metrics.lookup,
   })
   const tokens = createTokenIssuer({
-    keys: () => keysSource?.current() ?? ephemeral!,
+    keys: () => keysSource?.current() ?? fixedKeys!,
     issuer: publicUrl.origin,
     clock,
   })
@@ -213,7 +229,7 @@ export async function createGate(options: GateOptions): Promise<Gate> {
       logger,
     }),
   )
-  const jwks = createJwksHandler(() => keysSource?.current() ?? ephemeral!)
+  const jwks = createJwksHandler(() => keysSource?.current() ?? fixedKeys!)
   router.get(JWKS_PATH, (req, res, next) => {
     if (!jwks(req, res)) next()
   })
@@ -275,8 +291,9 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     app(req, res)
   }
 
+  const metricsText = options.metricsText ?? (() => metrics.registry.metrics())
   function serveMetrics(res: ServerResponse): Promise<void> {
-    return metrics.registry.metrics().then((text) => {
+    return metricsText().then((text) => {
       res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text)
     })
   }

@@ -4,7 +4,11 @@ import type { UpstreamCallEvent } from '../oursong/transport.js'
 import type { LookupSource } from '../ownership/ownership-checker.js'
 import type { RulesStatus } from '../rules/watch-rules.js'
 
-/** The gate's Prometheus metrics, in a registry of its own (no global state). */
+/**
+ * The gate's Prometheus metrics, in a registry of its own (no global state). Where several
+ * processes serve one port (`VIBEGATE_WORKERS`), their registries are summed, except the
+ * rules gauges, whose `aggregator` says how (every worker loads the same rules file).
+ */
 export interface GateMetrics {
   registry: Registry
   decision(event: DecisionEvent): void
@@ -44,11 +48,14 @@ export function createGateMetrics(): GateMetrics {
   const reloadOk = new Gauge({
     name: 'vibegate_rules_last_reload_ok',
     help: '1 when the rules file on disk is the one in force, 0 while it is broken.',
+    // Across workers: 0 as soon as one of them holds on to older rules.
+    aggregator: 'min',
     registers: [registry],
   })
   const ruleCount = new Gauge({
     name: 'vibegate_rules',
     help: 'Rules in force.',
+    aggregator: 'max',
     registers: [registry],
   })
   let seen = { reloads: 0, failures: 0 }

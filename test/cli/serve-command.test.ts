@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freeLowPort } from '../helpers/free-port.js'
+import { spawnServe } from '../helpers/serve-process.js'
 import { startTestSimulator, type SimulatorHarness } from '../helpers/simulator-harness.js'
 import { TEST_API_KEY, TEST_API_SECRET, TOKENS } from '../helpers/test-fixture.js'
 
-const CLI = new URL('../../dist/cli.js', import.meta.url).pathname
 let sim: SimulatorHarness
 let dir: string
 
@@ -27,24 +26,8 @@ afterAll(async () => {
 
 const freePort = freeLowPort
 
-function serve(
-  env: Record<string, string>,
-  wrapper: string[] = [],
-): {
-  child: ChildProcess
-  output: () => string
-  exited: Promise<number | null>
-} {
-  const [command, ...prefix] = [...wrapper, process.execPath]
-  const child = spawn(command!, [...prefix, CLI, 'serve'], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()))
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()))
-  return { child, output: () => out, exited: new Promise((resolve) => child.once('exit', resolve)) }
-}
+/** `node dist/cli.js serve` with only these variables (and PATH). */
+const serve = spawnServe
 
 describe('vibegate serve', () => {
   /** The environment of a gate on `port` in front of the test simulator. */

@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals'
+import { availableParallelism } from 'node:os'
 import { ConfigError, loadConfig } from '../../src/config/load-config.js'
 
 const minimal = { OURSONG_API_KEY: 'k', OURSONG_API_SECRET: 's' }
@@ -122,5 +123,27 @@ describe('loadConfig', () => {
     expect(message).toContain('VIBEGATE_AUTH_REQUEST_HOST must be x-forwarded-host')
     expect(message).toContain('VIBEGATE_SESSION_REVALIDATE must be a duration')
     expect((error as ConfigError).problems).toHaveLength(5)
+  })
+
+  test('VIBEGATE_WORKERS: default 1, a number up to 64 or auto, more than 1 only with Redis', () => {
+    const redis = { ...minimal, REDIS_URL: 'redis://127.0.0.1:6379' }
+    expect(loadConfig(minimal)).toMatchObject({ workers: 1, clusterWorker: false })
+    expect(loadConfig({ ...redis, VIBEGATE_WORKERS: '4' }).workers).toBe(4)
+    expect(loadConfig({ ...redis, VIBEGATE_WORKERS: '64' }).workers).toBe(64)
+    expect(loadConfig({ ...redis, VIBEGATE_WORKERS: 'AUTO' }).workers).toBe(
+      Math.min(64, availableParallelism()),
+    )
+    // One worker is what runs without a cluster: it needs no Redis.
+    expect(loadConfig({ ...minimal, VIBEGATE_WORKERS: '1' }).workers).toBe(1)
+    expect(loadConfig({ ...redis, VIBEGATE_CLUSTER_WORKER: '1' }).clusterWorker).toBe(true)
+    for (const bad of ['0', '65', '-1', '2.5', 'many', '0x2']) {
+      expect(() => loadConfig({ ...redis, VIBEGATE_WORKERS: bad })).toThrow(
+        `VIBEGATE_WORKERS must be a whole number from 1 to 64, or auto (one per CPU core), got "${bad}"`,
+      )
+    }
+    expect(() => loadConfig({ ...minimal, VIBEGATE_WORKERS: '2' })).toThrow(
+      /VIBEGATE_WORKERS=2 needs REDIS_URL: .*Set REDIS_URL=redis:\/\/host:6379, or VIBEGATE_WORKERS=1/,
+    )
+    expect(loadConfig(minimal).warnings.join('\n')).toContain('REDIS_URL is unset')
   })
 })
