@@ -330,6 +330,7 @@ export async function startNginx({ dir, site, listenPort, workers = 'auto' }) {
   return {
     child,
     url,
+    output,
     errorLog: () => readFile(join(dir, 'error.log'), 'utf8').catch(() => ''),
     stop: () => stopChild(child),
   }

@@ -111,6 +111,13 @@ const started = []
 const track = async (promise) => {
   const running = await promise
   started.push(running)
+  // A server that exits while measured is a finding: say so, with what it printed.
+  running.child.once('exit', (code, signal) => {
+    if (started.includes(running))
+      console.error(
+        `\n${running.child.spawnargs.slice(1).join(' ')} (pid ${running.child.pid}) exited ${code ?? signal} during the benchmark; its last output:\n${running.output().slice(-4000)}`,
+      )
+  })
   return running
 }
 const stop = async (running) => {
@@ -370,7 +377,7 @@ let failures
 try {
   failures = flags.rss ? await rssRun() : await tableRun()
 } finally {
-  for (const running of started.reverse()) await running.stop()
+  for (const running of started.reverse().splice(0)) await running.stop()
   await sim.close()
   await rm(tmp, { recursive: true, force: true })
 }
