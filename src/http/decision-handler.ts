@@ -150,6 +150,9 @@ export function createDecisionHandler(
       decision.identity?.user.uuid ?? '',
       'X-Vibegate-Rule',
       decision.token ? (decision.rule?.id ?? 'default') : '',
+      // Said here, as end() would: headers written first would otherwise go out chunked.
+      'Content-Length',
+      '0',
     ])
     res.end()
     options.onDecision?.({ endpoint, status: 200, reason: undefined, rule: decision.rule?.id })

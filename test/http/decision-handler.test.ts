@@ -122,6 +122,9 @@ describe('decision endpoints', () => {
     expect(r.headers['x-vibegate-user']).toMatch(/^[0-9a-f-]{36}$/)
     expect(r.headers['x-vibegate-rule']).toBe('yellow')
     expect(r.headers['cache-control']).toBe('no-store')
+    // An empty body, framed as one: no chunked encoding for proxies to unwrap.
+    expect(r.headers['content-length']).toBe('0')
+    expect(r.headers['transfer-encoding']).toBeUndefined()
   })
 
   test.each([
