@@ -379,6 +379,16 @@ async function rssRun() {
 let failures
 try {
   failures = flags.rss ? await rssRun() : await tableRun()
+} catch (err) {
+  // Say what the servers were doing: a refused connection may be a server that was told
+  // to stop (it closes its port and drains) by someone else.
+  for (const running of started) {
+    const alive = running.child.exitCode === null && running.child.signalCode === null
+    console.error(
+      `\n${running.child.spawnargs.slice(1).join(' ')} (pid ${running.child.pid}, ${alive ? 'still running' : `exited ${running.child.exitCode ?? running.child.signalCode}`}); its last output:\n${running.output().slice(-4000)}`,
+    )
+  }
+  throw err
 } finally {
   for (const running of started.reverse().splice(0)) await running.stop()
   await sim.close()
