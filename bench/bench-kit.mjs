@@ -93,7 +93,8 @@ export async function startGate({ simUrl, env = {} }) {
       OURSONG_BASE_URL: simUrl,
       OURSONG_API_KEY: 'demo-key',
       OURSONG_API_SECRET: 'demo-secret',
-      LOG_LEVEL: 'warn',
+      // serve's default: nothing on the allow path; sign-ins, denials, start and stop.
+      LOG_LEVEL: 'info',
       ...env,
     },
   })

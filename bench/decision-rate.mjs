@@ -28,8 +28,10 @@
 // BENCH_WARMUP_SECONDS (5 per row; 20 with --rss), BENCH_CONNECTIONS (50), BENCH_RETRIES
 // (2: how often a slice that other processes disturbed is measured again), BENCH_TOOL
 // (wrk | autocannon), BENCH_WORKERS (the N of the workers rows; default: cores),
-// BENCH_NGINX_WORKERS (nginx worker_processes; auto), BENCH_RSS_INTERVAL (seconds between
-// RSS samples; 2), REDIS_URL (redis://127.0.0.1:6379).
+// BENCH_NGINX_WORKERS (nginx worker_processes; auto), BENCH_NGINX_EXAMPLE (the site file
+// the nginx rows derive from; examples/nginx/vibegate.conf: another version of it, to
+// compare), BENCH_RSS_INTERVAL (seconds between RSS samples; 2), REDIS_URL
+// (redis://127.0.0.1:6379).
 import { Buffer } from 'node:buffer'
 import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises'
@@ -86,6 +88,7 @@ const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 50)
 const RETRIES = Number(env.BENCH_RETRIES ?? 2)
 const ROUNDS = Number(env.BENCH_ROUNDS ?? 3)
 const REDIS_URL = env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+const NGINX_EXAMPLE = env.BENCH_NGINX_EXAMPLE ?? root('examples/nginx/vibegate.conf')
 const RULE = 'yellow-hd'
 const DECISION = {
   'X-Original-Method': 'GET',
@@ -102,7 +105,7 @@ console.log(
   `machine: ${box.cores} cores (${box.cpu}), ${box.ramGiB.toFixed(1)} GiB RAM, node ${box.node}; load average ${box.load} before the run`,
 )
 console.log(
-  `load:    ${await toolVersion(tool)}, ${tool.name === 'wrk' ? '1 thread, ' : ''}${CONNECTIONS} connections, keep-alive; ${flags.rss ? `${WARMUP} s warm-up, then ${SECONDS} s` : `${WARMUP} s warm-up + ${SECONDS} s per row in ${ROUNDS} interleaved rounds`}, in its own process${nginx ? `; nginx ${nginx}` : ''}`,
+  `load:    ${await toolVersion(tool)}, ${tool.name === 'wrk' ? '1 thread, ' : ''}${CONNECTIONS} connections, keep-alive; ${flags.rss ? `${WARMUP} s warm-up, then ${SECONDS} s` : `${WARMUP} s warm-up + ${SECONDS} s per row in ${ROUNDS} interleaved rounds`}, in its own process${nginx ? `; nginx ${nginx}, ${env.BENCH_NGINX_WORKERS ?? 'auto'} workers, site from ${NGINX_EXAMPLE.replace(root(''), '')}` : ''}`,
 )
 
 const sim = await startSimulator({ fixture: await loadFixture(root('fixtures/demo.yaml')) })
@@ -190,7 +193,7 @@ async function tableRun() {
     const file = DECISION['X-Original-URI']
     await mkdir(join(www, file, '..'), { recursive: true })
     await writeFile(join(www, file), Buffer.alloc(1024, 'v'))
-    const example = await readFile(root('examples/nginx/vibegate.conf'), 'utf8')
+    const example = await readFile(NGINX_EXAMPLE, 'utf8')
     const workers = env.BENCH_NGINX_WORKERS ?? 'auto'
     const authorization = { Authorization: BEARER.Authorization }
     const servers = []
@@ -376,6 +379,16 @@ async function rssRun() {
 let failures
 try {
   failures = flags.rss ? await rssRun() : await tableRun()
+} catch (err) {
+  // Say what the servers were doing: a refused connection may be a server that was told
+  // to stop (it closes its port and drains) by someone else.
+  for (const running of started) {
+    const alive = running.child.exitCode === null && running.child.signalCode === null
+    console.error(
+      `\n${running.child.spawnargs.slice(1).join(' ')} (pid ${running.child.pid}, ${alive ? 'still running' : `exited ${running.child.exitCode ?? running.child.signalCode}`}); its last output:\n${running.output().slice(-4000)}`,
+    )
+  }
+  throw err
 } finally {
   for (const running of started.reverse().splice(0)) await running.stop()
   await sim.close()
