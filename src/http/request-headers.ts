@@ -42,11 +42,17 @@ export function singleCookie(req: IncomingMessage, name: string): string | undef
   for (let i = 0; i < raw.length; i += 2) {
     const key = raw[i]!
     if (key.length !== 6 || key.toLowerCase() !== 'cookie') continue
-    for (const pair of raw[i + 1]!.split(';')) {
-      const eq = pair.indexOf('=')
-      if (eq === -1 || pair.slice(0, eq).trim() !== name) continue
-      if (found !== undefined) return undefined
-      found = pair.slice(eq + 1).trim()
+    // Pair by pair, without splitting the header: it is read on every session decision.
+    const header = raw[i + 1]!
+    for (let start = 0; start <= header.length; ) {
+      let end = header.indexOf(';', start)
+      if (end === -1) end = header.length
+      const eq = header.indexOf('=', start)
+      if (eq !== -1 && eq < end && header.slice(start, eq).trim() === name) {
+        if (found !== undefined) return undefined
+        found = header.slice(eq + 1, end).trim()
+      }
+      start = end + 1
     }
   }
   return found

@@ -124,9 +124,10 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
   }
 
   const peek = (id: string): Session | undefined | NotNow => {
-    if (typeof id !== 'string' || !SESSION_ID.test(id)) return undefined
+    if (typeof id !== 'string') return undefined
+    // Only well-formed ids are ever copied here, so a hit needs no format check.
     const cached = localCacheMs > 0 ? local.get(id) : undefined
-    if (!cached) return NOT_NOW
+    if (!cached) return SESSION_ID.test(id) ? NOT_NOW : undefined
     const now = clock.now()
     const { value } = cached
     return cached.expiresAt > now && now < value.expiresAt && now < value.idleExpiresAt
