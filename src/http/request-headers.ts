@@ -44,7 +44,7 @@ export function singleCookie(req: IncomingMessage, name: string): string | undef
     if (key.length !== 6 || key.toLowerCase() !== 'cookie') continue
     // Pair by pair, without splitting the header: it is read on every session decision.
     const header = raw[i + 1]!
-    for (let start = 0; start <= header.length; ) {
+    for (let start = 0; start <= header.length;) {
       let end = header.indexOf(';', start)
       if (end === -1) end = header.length
       const eq = header.indexOf('=', start)
