@@ -6,6 +6,7 @@ import { systemClock, type Clock } from '../util/clock.js'
 import { silentLogger, type Logger } from '../util/logger.js'
 import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker.js'
 import type { Scope, TieredCache } from './tiered-cache.js'
+import { planOf, type Plan } from './requirement-plan.js'
 import { NOT_NOW, type NotNow } from '../util/not-now.js'
 
 /** Whose holdings: the OurSong user, and the access token to ask with. */
@@ -61,30 +62,6 @@ export interface OwnershipChecker {
   purgeUser(uuid: string): Promise<void>
   /** Forgets everything cached about a vibe, for every user. */
   purgeVibe(vibeId: string): Promise<void>
-}
-
-/** What a requirement asks of OurSong: each vibe once (with its question), each issuer. */
-interface Plan {
-  questions: readonly (readonly [vibe: string, question: Question])[]
-  issuers: readonly string[]
-}
-
-/** The plan of a requirement, worked out once: compiled requirements live as long as their rules. */
-function planOf(plans: WeakMap<Requirement, Plan>, requirement: Requirement): Plan {
-  let plan = plans.get(requirement)
-  if (plan) return plan
-  const questions = new Map<string, Question>()
-  const issuers = new Set<string>()
-  const visit = (r: Requirement): void => {
-    if (r.kind === 'vibe')
-      questions.set(r.vibe, r.tokenIds || questions.get(r.vibe) === 'ids' ? 'ids' : 'amount')
-    else if (r.kind === 'issuer') issuers.add(r.issuer)
-    else r.of.forEach(visit)
-  }
-  visit(requirement)
-  plan = { questions: [...questions], issuers: [...issuers] }
-  plans.set(requirement, plan)
-  return plan
 }
 
 /** The purge scopes of a holding: its user's and its vibe's. */

@@ -4,6 +4,7 @@
  * signing costs about 75 µs, a cache hit a map lookup and a comparison.
  */
 import { randomBytes } from 'node:crypto'
+import { checkTokenRequest } from './check-token-request.js'
 import { SignJWT } from 'jose'
 import { systemClock, type Clock } from '../util/clock.js'
 import type { VibeHolding } from './gate-claims.js'
@@ -20,8 +21,7 @@ export interface VibeHoldingInput {
   readonly token_ids: readonly number[]
 }
 
-/** The longest lifetime a rule may give its tokens (`token.ttl`, at most 15m). */
-export const MAX_TOKEN_TTL_SECONDS = 900
+export { MAX_TOKEN_TTL_SECONDS } from './check-token-request.js'
 
 /** What goes into a token, and what identifies the session it is for. */
 export interface TokenRequest {
@@ -209,7 +209,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
       const now = clock.now()
       const cacheable = maxCached > 0 && typeof request.sessionKey === 'string'
       let byRule = cacheable ? cache.get(request.sessionKey)?.value : undefined
-      checkRequest(request)
+      checkTokenRequest(request)
       const iat = Math.floor(now / 1000)
       const exp = iat + request.ttlSeconds
       const token = sign(key, request, iat, exp)
@@ -285,42 +285,4 @@ function sameInputs(entry: CacheEntry, key: SigningKey, request: TokenRequest): 
     for (let j = 0; j < a.token_ids.length; j++) if (a.token_ids[j] !== b.token_ids[j]) return false
   }
   return true
-}
-
-function checkRequest(request: TokenRequest): void {
-  const fail = (field: string, what: string): never => {
-    throw new TypeError(`TokenIssuer.issue: ${field} must be ${what}`)
-  }
-  if (typeof request !== 'object' || request === null) fail('the request', 'an object')
-  for (const field of ['sub', 'aud', 'rule', 'sessionKey'] as const) {
-    if (typeof request[field] !== 'string' || request[field] === '') {
-      fail(field, 'a non-empty string')
-    }
-  }
-  const ttl = request.ttlSeconds
-  if (!Number.isSafeInteger(ttl) || ttl < 1 || ttl > MAX_TOKEN_TTL_SECONDS) {
-    fail('ttlSeconds', `an integer from 1 to ${MAX_TOKEN_TTL_SECONDS}`)
-  }
-  const wallet = request.wallet
-  if (wallet !== undefined && wallet !== null && typeof wallet !== 'string') {
-    fail('wallet', 'a string, null or undefined')
-  }
-  if (!Array.isArray(request.vibes)) fail('vibes', 'an array')
-  request.vibes.forEach((v, i) => {
-    if (typeof v !== 'object' || v === null) fail(`vibes[${i}]`, 'an object')
-    if (typeof v.id !== 'string' || v.id === '') fail(`vibes[${i}].id`, 'a non-empty string')
-    if (
-      typeof v.owned_amount !== 'number' ||
-      !Number.isFinite(v.owned_amount) ||
-      v.owned_amount < 0
-    ) {
-      fail(`vibes[${i}].owned_amount`, 'a non-negative number')
-    }
-    if (
-      !Array.isArray(v.token_ids) ||
-      !v.token_ids.every((t) => Number.isSafeInteger(t) && t >= 0)
-    ) {
-      fail(`vibes[${i}].token_ids`, 'an array of non-negative integers')
-    }
-  })
 }
