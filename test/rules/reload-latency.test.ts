@@ -120,11 +120,12 @@ async function reloadUnderLoad(access: 'public' | 'authenticated'): Promise<Atte
 
 /**
  * A shared machine stalls a process for tens of milliseconds now and then (another tenant,
- * the hypervisor), and one such stall in the window fails a p99. So the reload is measured
- * up to three times and must meet the bound once. A reload parsed on the main thread
- * (p99 about 2,400 ms) or compiled in one piece (about 220 ms) fails every attempt.
+ * the hypervisor, the other jest workers of `npm test` on 2 cores), and one such stall in
+ * the window fails a p99. So the reload is measured up to five times and must meet the bound
+ * once (a CI run missed it three times by 3 ms). A reload parsed on the main thread (p99
+ * about 2,400 ms) or compiled in one piece (about 220 ms) fails every attempt.
  */
-const ATTEMPTS = 3
+const ATTEMPTS = 5
 
 describe('reloading a 10,000-rule file', () => {
   test('keeps decisions and /healthz answering with p99 under 50 ms, then applies the new rules', async () => {
