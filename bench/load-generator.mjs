@@ -132,7 +132,7 @@ export function toolVersion(tool) {
       )
     } else {
       execFile(process.execPath, [tool.path, '--version'], (_err, stdout) =>
-        resolve(`autocannon ${stdout.split('\n')[0].trim()}`),
+        resolve(stdout.split('\n')[0].trim()),
       )
     }
   })
