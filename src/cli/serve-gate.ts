@@ -103,7 +103,15 @@ const LISTEN_ERRORS: Record<string, string> = {
 }
 
 /**
- * Listens on `host:port`; resolves to undefined once listening, or to the message `serve`
+ * Connections the kernel may hold for `accept`, where Node's default is 511: a proxy or a
+ * crowd opening a thousand connections at once (a restart, a live premiere) had SYNs
+ * dropped past it and clients retrying a second later. The kernel caps it at
+ * net.core.somaxconn (4096 on current Linux).
+ */
+export const LISTEN_BACKLOG = 4096
+
+/**
+ * Listens on `host:port` (backlog {@link LISTEN_BACKLOG}); resolves to undefined once listening, or to the message `serve`
  * prints when it cannot (port in use, address not available).
  */
 export async function listen(
@@ -114,7 +122,7 @@ export async function listen(
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
-      server.listen(port, host, () => {
+      server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
         server.off('error', reject)
         resolve()
       })

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -90,6 +92,23 @@ describe('vibegate serve', () => {
       gate.child.kill('SIGTERM')
     }
     expect(await gate.exited).toBe(0)
+  })
+
+  test('listens with a deep accept backlog: a burst of new connections is not dropped', async () => {
+    const port = await freePort()
+    const gate = serve(gateEnv(port))
+    try {
+      await listening(gate)
+      // For a listening socket, ss's Send-Q is its backlog (capped by net.core.somaxconn).
+      const line = execFileSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8' })
+      const backlog = Number(line.trim().split(/\s+/)[2])
+      const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'))
+      expect(backlog).toBe(Math.min(4096, somaxconn))
+      expect(backlog).toBeGreaterThan(511)
+    } finally {
+      gate.child.kill('SIGTERM')
+      await gate.exited
+    }
   })
 
   test('a bad configuration exits 1 naming every problem', async () => {
