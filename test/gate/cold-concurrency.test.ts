@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { Agent, createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createGate, type Gate } from '../../src/gate/create-gate.js'
-import { Browser } from '../helpers/auth-app.js'
+import { signInWithOAuth } from '../helpers/sign-in.js'
 import { startTestSimulator, type SimulatorHarness } from '../helpers/simulator-harness.js'
 import {
   TEST_API_KEY,
@@ -109,30 +109,7 @@ function decide(headers: Record<string, string>): Promise<{ status: number; jwt:
 
 /** Signs alice in through the OAuth flow, as a browser; returns the session cookie. */
 async function signInAlice(): Promise<string> {
-  const url = `http://127.0.0.1:${port}`
-  const browser = new Browser()
-  const login = await browser.request(`${url}/auth/login`)
-  expect(login.status).toBe(302)
-  const authorize = new URL(login.headers.get('location')!)
-  const approved = await browser.request(`${sim.url}/oauth/authorize`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      username: 'alice',
-      password: 'alice-pass',
-      client_id: authorize.searchParams.get('client_id')!,
-      redirect_uri: authorize.searchParams.get('redirect_uri')!,
-      response_type: 'code',
-      state: authorize.searchParams.get('state')!,
-      decision: 'approve',
-    }),
-  })
-  const callback = new URL(approved.headers.get('location')!)
-  const done = await browser.request(`${url}/auth/callback${callback.search}`)
-  expect(done.status).toBe(302)
-  const cookie = browser.jar(url).get('vibegate_session')
-  expect(cookie).toBeDefined()
-  return `vibegate_session=${cookie}`
+  return `vibegate_session=${await signInWithOAuth(sim.url, `http://127.0.0.1:${port}`, 'alice')}`
 }
 
 describe.each([
