@@ -138,6 +138,14 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
     return value
   }
 
+  /** The in-process entry under `key`, while fresh. */
+  const localHit = <V>(key: string): CacheHit<V> | undefined => {
+    const hit = local.get(key)
+    return hit && hit.expiresAt > clock.now()
+      ? { value: hit.value.value as V, expiresAt: hit.expiresAt, tier: 'local' }
+      : undefined
+  }
+
   return {
     async key(namespace, scopes, ...parts) {
       if (namespace.includes(':')) throw new TypeError(`a cache namespace has no ':': ${namespace}`)
@@ -155,19 +163,13 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
         if (gen === undefined) return undefined
         gens.push(gen)
       }
-      const key = keys.of(namespace, scopes, gens, parts)
-      const hit = local.get(key)
-      return hit && hit.expiresAt > clock.now()
-        ? { value: hit.value.value as V, expiresAt: hit.expiresAt, tier: 'local' as const }
-        : undefined
+      return localHit<V>(keys.of(namespace, scopes, gens, parts))
     },
 
     async get<V>(key: string) {
+      const near = localHit<V>(key)
+      if (near || !shared) return near
       const now = clock.now()
-      const hit = local.get(key)
-      if (hit && hit.expiresAt > now)
-        return { value: hit.value.value as V, expiresAt: hit.expiresAt, tier: 'local' as const }
-      if (!shared) return undefined
       const text = await shared.get(sharedKeyOf(key))
       if (text === undefined) return undefined
       const { v, e, w } = JSON.parse(text) as { v: string; e: number; w?: number }
