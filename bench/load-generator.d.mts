@@ -16,6 +16,8 @@ export interface LoadOptions {
   headers?: Record<string, string>
   seconds: number
   connections: number
+  /** Requests each connection sends at once (HTTP/1.1 pipelining); default 1. */
+  pipelining?: number
 }
 export function findWrk(env?: Record<string, string | undefined>): string | undefined
 export function chooseTool(env?: Record<string, string | undefined>): LoadTool

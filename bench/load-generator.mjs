@@ -87,14 +87,22 @@ export function parseAutocannon(text) {
   }
 }
 
-/** The command line of one run: `[program, args]`. */
-export function loadArgs(tool, { url, headers = {}, seconds, connections }) {
+const PIPELINE_SCRIPT = fileURLToPath(new URL('./pipeline.lua', import.meta.url))
+
+/**
+ * The command line of one run: `[program, args]`. `pipelining` (default 1) is how many
+ * requests each connection sends at once (HTTP/1.1 pipelining: bench/pipeline.lua for wrk,
+ * `-p` for autocannon).
+ */
+export function loadArgs(tool, { url, headers = {}, seconds, connections, pipelining = 1 }) {
   if (tool.name === 'wrk') {
     const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency']
     for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`)
-    return [tool.path, [...args, url]]
+    if (pipelining > 1) args.push('-s', PIPELINE_SCRIPT)
+    return [tool.path, [...args, url, ...(pipelining > 1 ? ['--', String(pipelining)] : [])]]
   }
   const args = [tool.path, '-j', '-c', String(connections), '-d', String(seconds)]
+  if (pipelining > 1) args.push('-p', String(pipelining))
   for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}=${value}`)
   return [process.execPath, [...args, url]]
 }

@@ -13,11 +13,28 @@ export interface BenchResults {
   bearer?: Figures
   session?: Figures
   nginx?: { static: Figures; ceiling: Figures; gate: Figures }
-  workers?: { n: number; processes: number; one: Figures; many: Figures }
+  workers?: {
+    n: number
+    processes: number
+    one: Figures
+    many: Figures
+    /** Requests pipelined per connection in the judged rows; default 1. */
+    pipelining?: number
+    /** The same two rows with one request per round trip: shown, not judged. */
+    unpipelined?: { one: Figures; many: Figures }
+  }
 }
 export type TableLine =
   | { section: string }
-  | { section?: undefined; label: string; figures: Figures; share: string; goal: string }
+  | {
+      section?: undefined
+      label: string
+      figures: Figures
+      share: string
+      goal: string
+      /** Print '-' for p99 (pipelined load: wrk times whole batches). */
+      noP99?: boolean
+    }
 export const GOALS: {
   shareOfBare: number
   p99OfBare: number

@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals'
 import { readFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
 import { callsBetween, nginxSiteFromExample } from '../bench/bench-kit.mjs'
 import { loadArgs, parseAutocannon, parseWrk, parseWrkTime } from '../bench/load-generator.mjs'
 import { combineSlices, evaluate, formatTable, judgeRss, type Figures } from '../bench/report.mjs'
@@ -138,6 +139,21 @@ describe('load generator output', () => {
       'http://127.0.0.1:1/x',
     ])
   })
+
+  test('pipelining: wrk runs bench/pipeline.lua with the depth, autocannon gets -p', () => {
+    const options = { url: 'http://127.0.0.1:1/x', seconds: 8, connections: 50, pipelining: 16 }
+    const [, wrkArgs] = loadArgs({ name: 'wrk', path: '/usr/bin/wrk' }, options)
+    const script = wrkArgs[wrkArgs.indexOf('-s') + 1] ?? ''
+    expect(script).toMatch(/bench\/pipeline\.lua$/)
+    expect(existsSync(script)).toBe(true)
+    expect(wrkArgs.slice(-3)).toEqual(['http://127.0.0.1:1/x', '--', '16'])
+    const [, acArgs] = loadArgs({ name: 'autocannon', path: '/ac.js' }, options)
+    expect(acArgs[acArgs.indexOf('-p') + 1]).toBe('16')
+    // Depth 1 is plain load: no script, no -p.
+    const [, plain] = loadArgs({ name: 'wrk', path: '/usr/bin/wrk' }, { ...options, pipelining: 1 })
+    expect(plain).not.toContain('-s')
+    expect(plain.at(-1)).toBe('http://127.0.0.1:1/x')
+  })
 })
 
 const fig = (rps: number, p99Ms: number, bad = 0): Figures => ({
@@ -203,6 +219,26 @@ describe('goals', () => {
     const table = formatTable(lines)
     expect(table).toMatch(/bare node:http.*\s0\.02\s/)
     expect(table).toMatch(/Bearer.*\s0\.60\*\s+pass/)
+  })
+
+  test('workers: the pipelined rows are judged, the unpipelined ones only shown', () => {
+    const { failures, lines } = evaluate({
+      bare: fig(10_000, 2),
+      workers: {
+        n: 2,
+        processes: 2,
+        one: fig(30_000, 5),
+        many: fig(57_000, 4),
+        pipelining: 16,
+        unpipelined: { one: fig(20_000, 3), many: fig(23_000, 3) },
+      },
+    })
+    expect(failures).toEqual([])
+    const table = formatTable(lines)
+    expect(table).toContain('16 requests pipelined per connection')
+    expect(table).toMatch(/VIBEGATE_WORKERS=2\s+57000\s+-\s+1\.90x\s+pass/)
+    expect(table).toMatch(/one request per round trip \(not judged/)
+    expect(table).toMatch(/VIBEGATE_WORKERS=2\s+23000\s+3\.00 ms\s+1\.15x\s*$/m)
   })
 
   test('one core: no worker goal', () => {
@@ -317,4 +353,24 @@ describe('nginx configuration of the benchmark', () => {
       ),
     ).toEqual({ 'GET /b': 1, 'GET /api/open-api/auth-user': 1 })
   })
+})
+
+describe('bench:cpu (bench/handler-cpu.mjs)', () => {
+  test('runs the three rows through node:http in memory and prints them', async () => {
+    const { execFile } = await import('node:child_process')
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ['bench/handler-cpu.mjs'],
+        { env: { ...process.env, N: '300', ROUNDS: '1' }, timeout: 60_000 },
+        (err, stdout, stderr) =>
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+      ),
+    )
+    // Figures only: every row answered 200 (the script throws on anything else).
+    for (const row of ['bare (the same headers)', 'bare + createGateServer', 'gate, Bearer (warm)'])
+      expect(out).toMatch(
+        new RegExp(`${row.replace(/[()+]/g, '\\$&')}\\s+\\d+\\.\\d\\d\\s+\\d+\\.\\d\\d`),
+      )
+  }, 90_000)
 })
