@@ -1,11 +1,13 @@
 import express from 'express'
 import { randomBytes } from 'node:crypto'
-import { createServer } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { computeAddress, Wallet } from 'ethers'
 import { createGate } from '../gate/create-gate.js'
 import type { GateRequestContext } from '../gate/gate-middleware.js'
+import { createGateServer } from '../http/gate-server.js'
+import { answerStartingUp } from '../http/starting-up.js'
 import { loadFixture } from '../simulator/fixture.js'
 import { startSimulator } from '../simulator/start-simulator.js'
 import { silentLogger, type Logger } from '../util/logger.js'
@@ -32,14 +34,40 @@ export async function startDemo(
   const port = options.port ?? 8080
   const host = options.host ?? '127.0.0.1'
   const logger = options.logger ?? silentLogger()
-  const server = createServer()
+  // The port is taken first, because the gate's public URL and the OAuth redirect URIs name
+  // the port really obtained (--port 0). Its handler is in place before it listens: until
+  // the site is built, every request gets a prompt 503. (A 'request' listener attached after
+  // listen() left a request arriving in between with no handler at all, unanswered until the
+  // client gave up: issue 14.)
+  let site: ((req: IncomingMessage, res: ServerResponse) => void) | undefined
+  const server = createGateServer((req, res) => (site ? site(req, res) : answerStartingUp(res)))
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, resolve)
   })
   const actualPort = (server.address() as AddressInfo).port
   const url = `http://localhost:${actualPort}`
+  const closeServer = async (): Promise<void> => {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  }
+  try {
+    return await buildDemo(url, actualPort, logger, (ready) => (site = ready), closeServer)
+  } catch (err) {
+    // Nothing is left listening when the start fails half-way.
+    await closeServer()
+    throw err
+  }
+}
 
+/** Everything behind the demo's port; hands the site to `serve` once it can answer. */
+async function buildDemo(
+  url: string,
+  actualPort: number,
+  logger: Logger,
+  serve: (site: (req: IncomingMessage, res: ServerResponse) => void) => void,
+  closeServer: () => Promise<void>,
+): Promise<RunningDemo> {
   const fixture = await loadFixture(packaged('fixtures/demo.yaml'))
   // The demo app's redirect URI follows the port the demo really got.
   const app0 = fixture.apps[0]!
@@ -55,6 +83,9 @@ export async function startDemo(
     oursong: { baseUrl: sim.url, apiKey: app0.api_key, apiSecret: app0.api_secret },
     sessionSecret: randomBytes(32).toString('base64url'),
     logger,
+  }).catch(async (err: unknown) => {
+    await sim.close()
+    throw err
   })
 
   const fans = fixture.users.filter(
@@ -95,7 +126,7 @@ export async function startDemo(
       res.type('html').send(contentPage(item, claims))
     })
   }
-  server.on('request', site)
+  serve(site)
 
   return {
     url,
@@ -108,8 +139,7 @@ export async function startDemo(
         address: u.wallet_private_key ? computeAddress(u.wallet_private_key) : undefined,
       })),
     async close() {
-      server.closeAllConnections()
-      await new Promise((resolve) => server.close(resolve))
+      await closeServer()
       await gate.close()
       await sim.close()
     },
