@@ -28,9 +28,11 @@ const landingChecked = (page) =>
 /** Every image has loaded (covers, photos), so none is captured half-drawn. */
 const imagesLoaded = (page) =>
   page.waitForFunction('[...document.images].every((i) => i.complete && i.naturalWidth > 0)')
-/** The page's media element knows its size and duration. */
-const mediaReady = (selector) => (page) =>
-  page.waitForFunction(`document.querySelector('${selector}')?.readyState >= 1`)
+/** The page's media element has loaded (a video: its first frame is on screen). */
+const mediaReady = (selector, state) => (page) =>
+  page.waitForFunction(
+    `((m) => m?.readyState >= ${state} && m.networkState !== HTMLMediaElement.NETWORK_LOADING)(document.querySelector('${selector}'))`,
+  )
 
 /**
  * The screens, in order. `path` is opened on the demo; `as` signs in that demo account
@@ -40,12 +42,12 @@ const mediaReady = (selector) => (page) =>
 export const SHOTS = [
   { name: 'demo-landing-signed-out', path: '/', ready: [landingChecked, imagesLoaded] },
   { name: 'demo-landing-alice', as: 'alice', path: '/', ready: [landingChecked, imagesLoaded] },
-  { name: 'demo-video', as: 'alice', path: '/videos/yellow/hd', ready: [mediaReady('video')] },
+  { name: 'demo-video', as: 'alice', path: '/videos/yellow/hd', ready: [mediaReady('video', 4)] },
   {
     name: 'demo-audio',
     as: 'carol',
     path: '/audio/under-pressure',
-    ready: [mediaReady('audio'), imagesLoaded],
+    ready: [mediaReady('audio', 1), imagesLoaded],
   },
   { name: 'demo-photo', as: 'dave', path: '/members', ready: [imagesLoaded] },
   { name: 'gate-locked-signed-out', path: '/videos/yellow/hd', status: 401 },

@@ -20,7 +20,7 @@ export function backstageSvg(seed: string): string {
   ]
     .map(
       ([x, y]) =>
-        `<circle cx="${x}" cy="${y! - 38}" r="26" fill="#0b0910"/><rect x="${x! - 38}" y="${y! - 10}" width="76" height="150" rx="30" fill="#0b0910"/>`,
+        `<circle cx="${x}" cy="${y! - 38}" r="26" fill="#0b0910"/><path d="M${x! - 38} 424V${y! + 20}a30 30 0 0 1 30-30h16a30 30 0 0 1 30 30V424z" fill="#0b0910"/>`,
     )
     .join('')
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 960 540" width="960" height="540">

@@ -11,9 +11,10 @@ export interface CoverOptions {
 
 /** A hue, 0-359, from a string: the same string always gives the same hue. */
 export function hueOf(seed: string): number {
-  let h = 7
-  for (const c of seed) h = (h * 31 + c.codePointAt(0)!) % 360
-  return h
+  // FNV-1a: similar ids (all vibe ids are eight lowercase letters) still land far apart.
+  let h = 0x811c9dc5
+  for (const c of seed) h = Math.imul(h ^ c.codePointAt(0)!, 0x01000193) >>> 0
+  return h % 360
 }
 
 /**

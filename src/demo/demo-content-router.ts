@@ -9,7 +9,7 @@ import { sendBytes } from './send-bytes.js'
 
 /** The demo's own covers, for items that are not one vibe. */
 const DEMO_COVERS: Record<string, { title: string; subtitle: string }> = {
-  members: { title: 'Members’ lounge', subtitle: 'vibegate demo' },
+  lounge: { title: 'Members’ lounge', subtitle: 'vibegate demo' },
   'queen-club': { title: 'Queen fan club', subtitle: 'Queen' },
 }
 

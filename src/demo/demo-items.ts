@@ -22,7 +22,7 @@ export const DEMO_ITEMS: readonly DemoItem[] = [
     title: 'Members’ lounge',
     kind: 'photo',
     unlock: 'Any fan signed in with OurSong',
-    cover: 'members',
+    cover: 'lounge',
     blurb: 'A backstage photo for everyone who signed in.',
   },
   {

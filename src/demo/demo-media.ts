@@ -75,7 +75,10 @@ function equalizerVideo(hue: number): Buffer {
       const phase = (2 * Math.PI * f) / frames
       const bar = Math.floor(x / 16)
       const level = 0.35 + 0.3 * (1 + Math.sin(phase * (1 + (bar % 3)) + bar * 1.7)) * 0.9
-      const inBar = x % 16 >= 3 && x % 16 <= 12 && y > height * (1 - level) && y < height - 6
+      // Edges on even pixels: chroma is sampled once per 2 x 2 block (4:2:0), so an edge on
+      // an odd pixel would fringe the bar with the background's colour.
+      const top = 2 * Math.round((height * (1 - level)) / 2)
+      const inBar = x % 16 >= 4 && x % 16 < 12 && y >= top && y < height - 6
       if (inBar) return hsl((hue + 180 + bar * 8) % 360, 0.75, 0.62)
       const drift = (x / width + y / height) / 2 + 0.15 * Math.sin(phase)
       return hsl((hue + 40 * drift) % 360, 0.6, 0.18 + 0.22 * (1 - drift))

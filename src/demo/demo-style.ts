@@ -24,10 +24,10 @@ label{font-weight:600}
 .panel p{margin:.4rem 0}
 .row{display:flex;flex-wrap:wrap;align-items:center;gap:.6rem}
 .hint{color:var(--muted);font-size:.9rem}
-ul.cards{list-style:none;padding:0;margin:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(15rem,1fr));gap:1rem}
+ul.cards{list-style:none;padding:0;margin:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(13rem,1fr));gap:1rem}
 .card{position:relative;background:var(--surface);border:1px solid var(--line);border-radius:12px;overflow:hidden;display:flex;flex-direction:column}
 .card:hover{border-color:var(--accent)}
-.card img{display:block;width:100%;aspect-ratio:1;object-fit:cover;background:var(--info-bg)}
+.card img{display:block;width:100%;height:auto;aspect-ratio:1;object-fit:cover;background:var(--info-bg)}
 .card .body{padding:.8rem 1rem 1rem;display:flex;flex-direction:column;gap:.35rem;flex:1}
 .card h3{font-size:1.05rem;margin:0;line-height:1.3}
 .card h3 a{text-decoration:none;color:var(--text)}
@@ -39,6 +39,7 @@ ul.cards{list-style:none;padding:0;margin:0;display:grid;grid-template-columns:r
 .state.locked{background:var(--no-bg);color:var(--no)}
 .media{margin:1rem 0;border-radius:12px;overflow:hidden;background:#000}
 .media video,.media img{display:block;width:100%;height:auto}
+.media video{aspect-ratio:16/10}
 .audio{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;background:var(--surface);border:1px solid var(--line);border-radius:12px;padding:1rem;margin:1rem 0}
 .audio img{width:8rem;height:8rem;border-radius:8px}
 .audio audio{flex:1;min-width:14rem;width:100%}
@@ -47,7 +48,7 @@ summary{cursor:pointer;font-weight:600}
 details h2{font-size:1rem;margin:1rem 0 .4rem}
 pre{background:var(--code);border:1px solid var(--line);padding:.8rem;border-radius:8px;overflow:auto;font-size:.8rem;margin:0}
 pre.jwt{white-space:pre-wrap;word-break:break-all}
-@media (max-width:30rem){main{padding:1rem .8rem 2rem}ul.cards{grid-template-columns:1fr}.card{flex-direction:row}.card img{width:6.5rem;aspect-ratio:1;flex:none}.card .body{padding:.6rem .8rem}.audio img{width:100%;height:auto}}`
+@media (max-width:30rem){main{padding:1rem .8rem 2rem}ul.cards{grid-template-columns:1fr}.card{flex-direction:row}.card img{width:6.5rem;height:6.5rem;flex:none;align-self:flex-start;margin:.6rem 0 .6rem .6rem;border-radius:8px}.card .body{padding:.6rem .8rem}.audio img{width:100%;height:auto}}`
 
 /** The little logo in the demo site's header: a gate over a note, in the accent colour. */
 export const DEMO_LOGO = `<svg width="28" height="28" viewBox="0 0 28 28" aria-hidden="true" focusable="false"><rect x="2" y="2" width="24" height="24" rx="7" fill="var(--accent)"/><path d="M11 19.5a2.5 2.5 0 1 1-1.5-2.3V8l8-2v9.5a2.5 2.5 0 1 1-1.5-2.3V9l-5 1.2z" fill="var(--on-accent)"/></svg>`

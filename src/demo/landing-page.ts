@@ -74,10 +74,12 @@ if (me.ok) {
   who.textContent = ''
   const line = document.createElement('p')
   line.className = 'row'
-  line.append('Signed in as ', Object.assign(document.createElement('strong'), { textContent: user.name + ' (' + user.id + ')' }), ' ' + (how[session.kind] ?? ''))
+  const text = document.createElement('span')
+  text.append('Signed in as ', Object.assign(document.createElement('strong'), { textContent: user.name + ' (' + user.id + ')' }), ' ' + (how[session.kind] ?? ''))
+  line.append(text)
   const out = Object.assign(document.createElement('button'), { textContent: 'Sign out', id: 'logout', type: 'button' })
   out.onclick = async () => { await fetch('/auth/logout', { method: 'POST' }); location.reload() }
-  line.append(' ', out)
+  line.append(out)
   who.append(line)
 } else {
   who.textContent = 'You are not signed in. Sign in to see what you hold.'
