@@ -38,7 +38,7 @@ export function coverSvg(options: CoverOptions): string {
         `<circle cx="330" cy="170" r="${r}" fill="none" stroke="#fff" stroke-opacity=".12" stroke-width="2"/>`,
     )
     .join('')
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 480 480" width="480" height="480">
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 480 480" width="480" height="480" role="img"><title>${escapeHtml(options.title)}</title>
 <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="hsl(${hue},70%,52%)"/><stop offset="1" stop-color="hsl(${(hue + 60) % 360},65%,22%)"/></linearGradient></defs>
 <rect width="480" height="480" fill="url(#g)"/>
 <circle cx="330" cy="170" r="170" fill="#000" opacity=".35"/>${grooves}
