@@ -28,21 +28,33 @@ const landingChecked = (page) =>
 /** Every image has loaded (covers, photos), so none is captured half-drawn. */
 const imagesLoaded = (page) =>
   page.waitForFunction('[...document.images].every((i) => i.complete && i.naturalWidth > 0)')
-/** The page's media element has loaded (a video: its first frame is on screen). */
-const mediaReady = (selector, state) => (page) =>
-  page.waitForFunction(
+/**
+ * The page's media element has loaded (a video: its first frame is on screen), and
+ * Chromium's loading spinner, which fades out, is gone.
+ */
+const mediaReady = (selector, state) => async (page) => {
+  await page.waitForFunction(
     `((m) => m?.readyState >= ${state} && m.networkState !== HTMLMediaElement.NETWORK_LOADING)(document.querySelector('${selector}'))`,
   )
+  await page.waitForTimeout(600)
+}
 
 /**
  * The screens, in order. `path` is opened on the demo; `as` signs in that demo account
  * first (through the simulator's OurSong page); `status` is the HTTP status the page must
- * answer with; `ready` waits for what must be on screen.
+ * answer with; `ready` are steps run in order before the shot: waits for what must be on
+ * screen, or actions such as opening a "details".
  */
 export const SHOTS = [
   { name: 'demo-landing-signed-out', path: '/', ready: [landingChecked, imagesLoaded] },
   { name: 'demo-landing-alice', as: 'alice', path: '/', ready: [landingChecked, imagesLoaded] },
   { name: 'demo-video', as: 'alice', path: '/videos/yellow/hd', ready: [mediaReady('video', 4)] },
+  {
+    name: 'demo-token-details',
+    as: 'alice',
+    path: '/videos/yellow/hd',
+    ready: [mediaReady('video', 4), (page) => page.click('summary')],
+  },
   {
     name: 'demo-audio',
     as: 'carol',

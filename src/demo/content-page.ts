@@ -25,7 +25,7 @@ export function contentPage(input: ContentPageInput): string {
   const media = mediaPath(item)
   let body = `<p>${escapeHtml(item.blurb)}</p>`
   if (item.kind === 'video' && media)
-    body = `<div class="media"><video controls playsinline loop preload="auto" width="1280" height="800"><source src="${escapeHtml(media)}" type="video/mp4">Your browser cannot play this video; <a href="${escapeHtml(media)}">download it</a>.</video></div>${body}`
+    body = `<div class="media"><video controls playsinline loop preload="auto" width="1280" height="800" aria-label="${title}"><source src="${escapeHtml(media)}" type="video/mp4">Your browser cannot play this video; <a href="${escapeHtml(media)}">download it</a>.</video></div>${body}`
   else if (item.kind === 'audio' && media)
     body = `<div class="audio">${cover ? `<img src="${escapeHtml(cover)}" alt="Cover art of ${title}" width="128" height="128">` : ''}<audio controls preload="metadata" src="${escapeHtml(media)}" aria-label="${title}">Your browser cannot play this audio; <a href="${escapeHtml(media)}">download it</a>.</audio></div>${body}`
   else if (item.kind === 'photo' && media)

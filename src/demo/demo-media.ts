@@ -19,8 +19,9 @@ export interface DemoMedia {
 }
 
 const SVG = 'image/svg+xml'
-// An A-minor arpeggio then a G-major one, a quarter second a note: three seconds, ~33 kB.
-const NOTES = [220, 262, 330, 440, 330, 262, 196, 247, 294, 392, 294, 247]
+// An A-minor arpeggio then a G-major one, a quarter second a note, and a rest so the
+// player shows 0:03 rather than 2.9997 s floored to 0:02: 3.25 s, ~36 kB.
+const NOTES = [220, 262, 330, 440, 330, 262, 196, 247, 294, 392, 294, 247, 0]
 
 /**
  * Covers and media for the demo, made in memory so nothing depends on the network and no
