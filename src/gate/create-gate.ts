@@ -7,7 +7,7 @@ import { createVibeCatalog, type VibeCatalog } from '../decision/vibe-catalog.js
 import { createAdminRouter, MIN_ADMIN_TOKEN_LENGTH } from '../http/admin-router.js'
 import { createAuthRouter } from '../http/auth-router.js'
 import { createDecisionHandler, prefersHtml } from '../http/decision-handler.js'
-import { serveFanPageScript } from '../http/fan-page-script.js'
+import { FAN_PAGE_SCRIPT_PATH, serveFanPageScript } from '../http/fan-page-script.js'
 import { createFanPages, sendFanPage, type FanPageBranding } from '../http/fan-pages.js'
 import type { AuthRequestHostSource } from '../http/original-request.js'
 import { createJwksHandler, JWKS_PATH } from '../http/jwks-handler.js'
@@ -259,6 +259,10 @@ export async function createGate(options: GateOptions): Promise<Gate> {
       logger,
     }),
   )
+  // In routes() too: a site using gate.routes() and gate.protect() serves the pages' script.
+  router.get(FAN_PAGE_SCRIPT_PATH, (req, res, next) => {
+    if (!serveFanPageScript(req, res, FAN_PAGE_SCRIPT_PATH)) next()
+  })
   const jwks = createJwksHandler(() => keysSource?.current() ?? fixedKeys!)
   router.get(JWKS_PATH, (req, res, next) => {
     if (!jwks(req, res)) next()

@@ -73,7 +73,9 @@ export function sendFanPage(
   res.setHeader('Content-Type', 'text/html; charset=utf-8')
   res.setHeader('Cache-Control', 'no-store')
   res.setHeader('X-Content-Type-Options', 'nosniff')
-  res.setHeader('Referrer-Policy', 'no-referrer')
+  // Not no-referrer: browsers then send `Origin: null` with the sign-out form, which the
+  // gate refuses as cross-origin.
+  res.setHeader('Referrer-Policy', 'same-origin')
   res.setHeader(
     'Content-Security-Policy',
     `default-src 'none'; img-src https: http:; style-src 'unsafe-inline'; script-src ${publicUrl.origin}; connect-src ${publicUrl.origin}; form-action ${publicUrl.origin}; base-uri 'none'; frame-ancestors 'none'`,

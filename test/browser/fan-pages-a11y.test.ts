@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { Wallet } from 'ethers'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { startDemo, type RunningDemo } from '../../src/demo/start-demo.js'
 
@@ -100,6 +101,41 @@ maybe('the fan pages in headless Chromium', () => {
     expect(page.url()).toBe(`${demo.simulatorUrl}/project/nxwyqqow`)
     expect(await page.textContent('h1')).toBe('Coldplay - Yellow')
     await page.close()
+  }, 30_000)
+
+  test('sign out from the not-owned page shows the signed-out page again', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await signIn(page, 'dave')
+    expect((await page.goto(`${demo.url}/videos/yellow/hd`))?.status()).toBe(403)
+    const [again] = await Promise.all([
+      page.waitForResponse((r) => r.url() === `${demo.url}/videos/yellow/hd`),
+      page.click('text=Sign out or switch account'),
+    ])
+    expect(again.status()).toBe(401)
+    await page.waitForSelector('text=Sign in with a wallet')
+    await context.close()
+  }, 30_000)
+
+  test('sign in with a wallet: the browser wallet signs the challenge, the page reloads unlocked', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    // dave's published demo key; the page sees an EIP-1193 wallet that signs with it.
+    const wallet = new Wallet('0xe36f8dbfef8f73e7cc5b60a4425f110cb585d373641f0e5986f96a3e02d6cffa')
+    await page.exposeFunction('demoSign', (message: string) => wallet.signMessage(message))
+    await page.addInitScript(
+      `window.ethereum = { request: async ({ method, params }) => method === 'eth_requestAccounts' ? ['${wallet.address}'] : window.demoSign(params[0]) }`,
+    )
+    // dave holds #7 only: the yellow rule (any token) lets him in once signed in.
+    expect((await page.goto(`${demo.url}/videos/yellow`))?.status()).toBe(401)
+    const [again] = await Promise.all([
+      page.waitForResponse(
+        (r) => r.url() === `${demo.url}/videos/yellow` && r.request().method() === 'GET',
+      ),
+      page.click('text=Sign in with a wallet'),
+    ])
+    expect(again.status()).toBe(200)
+    await context.close()
   }, 30_000)
 
   test('a path no rule matches is a page in a browser, not JSON', async () => {
