@@ -52,7 +52,7 @@ ${vars.script_url && actions.length ? `<script src="${e(vars.script_url)}" defer
 function unlockBlock(u: UnlockView): string {
   const cover = u.cover_image
     ? `<img class="cover" src="${e(u.cover_image)}" alt="Cover of ${e(u.title)}" width="160" height="160">`
-    : `<div class="cover placeholder" aria-hidden="true">${e(initial(u.title))}</div>`
+    : `<div class="cover placeholder" aria-hidden="true">${e(initial(u.kind === 'issuer' ? u.artist : u.title))}</div>`
   const meta = [u.artist, u.content_type].filter(Boolean).map(e).join(' · ')
   const need = u.holds
     ? `<p class="need"><span>Needs ${e(u.requires)}.</span> <span>${e(u.holds)}</span></p>`
@@ -85,6 +85,7 @@ a{color:var(--link)}
 .logo{height:28px;width:auto}
 .card{width:100%;max-width:44rem;background:var(--card);border:1px solid var(--line);border-top:4px solid var(--accent);border-radius:14px;padding:1.5rem;box-shadow:0 6px 24px rgba(0,0,0,.06)}
 .vibe{display:flex;gap:1.25rem;align-items:flex-start;padding:1.25rem 0;margin:0 0 1.25rem;border-top:1px solid var(--line);border-bottom:1px solid var(--line)}
+.vibe+.vibe{border-top:0;margin-top:-1.25rem}
 .cover{width:160px;height:160px;flex:none;border-radius:10px;object-fit:cover;background:var(--line)}
 .placeholder{display:flex;align-items:center;justify-content:center;font-size:4rem;font-weight:700;color:var(--on-accent);background:var(--accent)}
 h1{font-size:1.5rem;line-height:1.25;margin:0 0 .5rem}
@@ -106,7 +107,7 @@ h2{font-size:1.2rem;line-height:1.3;margin:0 0 .25rem}
 .back{margin:.5rem 0 0}
 .foot{max-width:44rem;width:100%;color:var(--muted);font-size:.85rem;padding:1rem 0;text-align:center}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-@media (max-width:560px){.card{padding:1.1rem}.vibe{flex-direction:column;align-items:stretch}.cover{width:100%;height:auto;aspect-ratio:1}.placeholder{height:180px;aspect-ratio:auto}.actions{flex-direction:column}.button{width:100%;text-align:center}}`
+@media (max-width:560px){.card{padding:1.1rem}.vibe{flex-direction:column;align-items:stretch}.cover{width:100%;height:auto;aspect-ratio:1}.placeholder{height:120px;aspect-ratio:auto;font-size:3rem}.actions{flex-direction:column}.button{width:100%;text-align:center}}`
 }
 
 /** The accent as link colour where it reads on `bg` (contrast >= 4.5), else `fallback`. */

@@ -6,6 +6,8 @@ export type FanPageState = 'signed_out' | 'not_owned' | 'denied' | 'not_found'
 
 /** One thing that would unlock the content, as the page words it. */
 export interface UnlockView {
+  /** A vibe, or any vibe of an issuer. */
+  kind: 'vibe' | 'issuer'
   title: string
   artist: string
   content_type: string
@@ -106,6 +108,7 @@ export function unlockView(
 ): UnlockView {
   if ('issuer' in unlock) {
     return {
+      kind: 'issuer',
       title: `Any vibe by ${unlock.issuer}`,
       artist: unlock.issuer,
       content_type: '',
@@ -127,6 +130,7 @@ export function unlockView(
       : 'any token'
   const holding = held?.find((h) => h.id === unlock.vibe)
   return {
+    kind: 'vibe',
     title: unlock.title ?? unlock.vibe,
     artist: unlock.artist ?? '',
     content_type: unlock.content_type ?? '',
