@@ -71,8 +71,8 @@ function initial(title: string): string {
 }
 
 function css(vars: FanPageVars): string {
-  // The accent comes from validated configuration (#rrggbb); still escaped by the caller? It
-  // cannot carry markup, but it is checked again here so a bad value cannot end the style.
+  // Checked when the options were, and again here: the value lands inside <style>, where
+  // HTML escaping protects nothing.
   const accent = /^#[0-9a-f]{6}$/i.test(vars.accent) ? vars.accent : '#6b3fd4'
   const onAccent = vars.accent_text === '#000000' ? '#000000' : '#ffffff'
   return `:root{--bg:#f6f5f8;--card:#fff;--text:#1d1d21;--muted:#55555f;--line:#dedde3;--accent:${accent};--on-accent:${onAccent};--link:${linkOn(accent, '#ffffff', '#4b2a9e')}}
