@@ -56,6 +56,8 @@ export async function startGateProcess(
       ...(config.adminToken ? { adminToken: config.adminToken } : {}),
       authRequestHost: config.authRequestHost,
       sessionRevalidateMs: config.sessionRevalidateMs,
+      branding: config.branding,
+      ...(config.templatesDir !== undefined ? { templates: config.templatesDir } : {}),
       metricsOnHandler: config.metricsPort === undefined,
       ...(options.metricsText ? { metricsText: options.metricsText } : {}),
       logger: options.logger,
@@ -64,6 +66,9 @@ export async function startGateProcess(
     if (err instanceof RulesFileError)
       return { ok: false, message: err.problems.map(formatProblem).join('\n') }
     if (err instanceof KeySetError) return { ok: false, message: err.message }
+    // A template with an unknown {{variable}} (the directory itself was checked with the config).
+    if (err instanceof TypeError && err.message.startsWith('templates:'))
+      return { ok: false, message: `vibegate serve: VIBEGATE_TEMPLATES ${err.message.slice(10)}` }
     if ((err as NodeJS.ErrnoException).code === 'ENOENT')
       return { ok: false, message: `vibegate serve: ${(err as Error).message}` }
     throw err

@@ -126,7 +126,7 @@ maybe('the demo in headless Chromium', () => {
       page.waitForURL(`${demo.url}/videos/yellow/hd`),
       page.click('button[value=approve]'),
     ])
-    expect(await page.textContent('h1')).toBe('This content is for holders')
+    expect(await page.textContent('h1')).toBe('You need Coldplay - Yellow to open this')
     expect(await page.textContent('body')).toContain('Coldplay - Yellow')
   }, 30_000)
 

@@ -72,7 +72,7 @@ describe('vibegate demo', () => {
     expect(page.status).toBe(403)
     const html = await page.text()
     expect(html).toContain('Coldplay - Yellow')
-    expect(html).toContain('token 1-5')
+    expect(html).toContain('Needs token #1–#5.')
   })
 
   test('wallet sign-in with a demo account’s key, as the page does without a browser wallet', async () => {
