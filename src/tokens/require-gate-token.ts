@@ -25,12 +25,14 @@ export interface GateTokenContext {
 
 /**
  * An Express request after {@link requireGateToken} let it through. (`Request` is not
- * augmented globally, so that this does not clash with the gate's own `req.vibegate`.)
+ * augmented globally here: the `vibegate` entry types `req.vibegate` as the gate's own
+ * context. A program that imports both entries casts through `unknown`:
+ * `req as unknown as GateTokenRequest`.)
  *
  * @example
  * app.get('/vip', (req, res) => res.send(`hello ${(req as GateTokenRequest).vibegate.user}`))
  */
-export type GateTokenRequest = Request & { vibegate: GateTokenContext }
+export type GateTokenRequest = Omit<Request, 'vibegate'> & { vibegate: GateTokenContext }
 
 /**
  * Options of {@link requireGateToken}: the verifier's, plus where the token is read from.
@@ -109,7 +111,7 @@ export function requireGateToken(options: RequireGateTokenOptions): RequestHandl
       wallet: claims.wallet,
       claims,
     }
-    ;(req as GateTokenRequest).vibegate = context
+    ;(req as unknown as GateTokenRequest).vibegate = context
     next()
   }
 }

@@ -25,7 +25,7 @@ function app(overrides: Partial<RequireGateTokenOptions> = {}): express.Express 
   const a = express()
   a.use(requireGateToken({ jwks: server.url, issuer: ISSUER, audience: 'video-cdn', ...overrides }))
   a.get('/videos/yellow', (req, res) => {
-    const { vibegate } = req as GateTokenRequest
+    const { vibegate } = req as unknown as GateTokenRequest
     res.json({ vibegate })
   })
   return a
