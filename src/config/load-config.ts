@@ -159,17 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GateConfig {
       'REDIS_URL is unset: sessions and caches live in this process, so run a single instance',
     )
 
-  const baseUrl = value('OURSONG_BASE_URL') ?? 'https://www.oursong.com'
-  if (!/^https?:\/\/[^/]+\/?$/.test(baseUrl))
-    problems.push(
-      `OURSONG_BASE_URL must be an origin such as https://www.oursong.com, got "${baseUrl}"`,
-    )
-  const apiKey = value('OURSONG_API_KEY')
-  const apiSecret = value('OURSONG_API_SECRET')
-  if (apiKey === undefined)
-    problems.push('OURSONG_API_KEY is required: the API key OurSong issued to this app')
-  if (apiSecret === undefined)
-    problems.push('OURSONG_API_SECRET is required: the API secret OurSong issued to this app')
+  const oursong = readOurSong(value, problems)
 
   const logLevel = (value('LOG_LEVEL') ?? 'info') as LogLevel
   if (!LEVELS.includes(logLevel))
@@ -238,7 +228,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GateConfig {
     trustedProxies,
     allowedRedirectHosts,
     redisUrl,
-    oursong: { baseUrl: baseUrl.replace(/\/$/, ''), apiKey: apiKey!, apiSecret: apiSecret! },
+    oursong,
     logLevel,
     adminToken,
     metricsPort,
@@ -249,6 +239,43 @@ export function loadConfig(env: NodeJS.ProcessEnv): GateConfig {
     clusterWorker: value(CLUSTER_WORKER_VARIABLE) === '1',
     warnings,
   }
+}
+
+/** The OurSong app credentials and origin (`OURSONG_*`), as `serve` reads them. */
+export type OurSongConfig = GateConfig['oursong']
+
+/**
+ * Only the `OURSONG_*` variables, for commands that call OurSong without serving
+ * (`rules explain --user`). Throws a {@link ConfigError} naming every variable at fault.
+ */
+export function loadOurSongConfig(env: NodeJS.ProcessEnv): OurSongConfig {
+  const problems: string[] = []
+  const oursong = readOurSong((name) => env[name]?.trim() || undefined, problems)
+  if (problems.length > 0) throw new ConfigError(problems)
+  return oursong
+}
+
+/** {@link loadOurSongConfig} of this process's environment. */
+export function loadOurSongConfigFromProcess(): OurSongConfig {
+  return loadOurSongConfig(process.env)
+}
+
+function readOurSong(
+  value: (name: string) => string | undefined,
+  problems: string[],
+): OurSongConfig {
+  const baseUrl = value('OURSONG_BASE_URL') ?? 'https://www.oursong.com'
+  if (!/^https?:\/\/[^/]+\/?$/.test(baseUrl))
+    problems.push(
+      `OURSONG_BASE_URL must be an origin such as https://www.oursong.com, got "${baseUrl}"`,
+    )
+  const apiKey = value('OURSONG_API_KEY')
+  const apiSecret = value('OURSONG_API_SECRET')
+  if (apiKey === undefined)
+    problems.push('OURSONG_API_KEY is required: the API key OurSong issued to this app')
+  if (apiSecret === undefined)
+    problems.push('OURSONG_API_SECRET is required: the API secret OurSong issued to this app')
+  return { baseUrl: baseUrl.replace(/\/$/, ''), apiKey: apiKey ?? '', apiSecret: apiSecret ?? '' }
 }
 
 /** {@link loadConfig} of this process's environment. */
