@@ -32,6 +32,7 @@ import { createTokenIssuer } from '../tokens/token-issuer.js'
 import { watchKeys } from '../tokens/watch-keys.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import { silentLogger, type Logger } from '../util/logger.js'
+import { checkReadiness } from './check-readiness.js'
 import { createGateMetrics, type GateMetrics } from './gate-metrics.js'
 import { gateMiddleware } from './gate-middleware.js'
 
@@ -282,10 +283,16 @@ export async function createGate(options: GateOptions): Promise<Gate> {
       const answer =
         path === '/readyz'
           ? (async () => {
-              const ready = shared ? await shared.ping() : true
+              const readiness = await checkReadiness({
+                shared,
+                rules: rulesSource && (() => rulesSource.status()),
+              })
               res
-                .writeHead(ready ? 200 : 503, { 'Content-Type': 'text/plain' })
-                .end(ready ? 'ready\n' : 'not ready\n')
+                .writeHead(readiness.ready ? 200 : 503, {
+                  'Content-Type': 'application/json',
+                  'Cache-Control': 'no-store',
+                })
+                .end(`${JSON.stringify(readiness)}\n`)
             })()
           : serveMetrics(res)
       return answerOr503(answer, res, path)
