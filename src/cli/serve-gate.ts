@@ -57,6 +57,7 @@ export async function startGateProcess(
       ...(config.adminToken ? { adminToken: config.adminToken } : {}),
       authRequestHost: config.authRequestHost,
       sessionRevalidateMs: config.sessionRevalidateMs,
+      decisionLog: config.decisionLog,
       metricsOnHandler: config.metricsPort === undefined,
       ...(options.metricsText ? { metricsText: options.metricsText } : {}),
       logger: options.logger,

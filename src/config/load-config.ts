@@ -45,6 +45,8 @@ export interface GateConfig {
    * cluster manager forked (pm2 cluster mode) is not taken for one.
    */
   clusterWorker: boolean
+  /** VIBEGATE_DECISION_LOG: one JSON log line per decision; default false. */
+  decisionLog: boolean
   /** What the operator should hear about at start-up (ephemeral keys, random secret). */
   warnings: string[]
 }
@@ -165,6 +167,17 @@ export function loadConfig(env: NodeJS.ProcessEnv): GateConfig {
   if (!LEVELS.includes(logLevel))
     problems.push(`LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${logLevel}"`)
 
+  const decisionLogText = value('VIBEGATE_DECISION_LOG') ?? '0'
+  const decisionLog = decisionLogText === '1' || decisionLogText.toLowerCase() === 'true'
+  if (!decisionLog && decisionLogText !== '0' && decisionLogText.toLowerCase() !== 'false')
+    problems.push(
+      `VIBEGATE_DECISION_LOG must be 1 (one JSON log line per decision) or 0, got "${decisionLogText}"`,
+    )
+  if (decisionLog && LEVELS.indexOf(logLevel) > LEVELS.indexOf('info'))
+    warnings.push(
+      `VIBEGATE_DECISION_LOG=1 logs at level info, which LOG_LEVEL=${logLevel} hides; set LOG_LEVEL=info`,
+    )
+
   const keysFile = value('VIBEGATE_KEYS')
   if (keysFile === undefined)
     warnings.push(
@@ -229,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GateConfig {
     allowedRedirectHosts,
     redisUrl,
     oursong,
+    decisionLog,
     logLevel,
     adminToken,
     metricsPort,

@@ -33,6 +33,7 @@ import { watchKeys } from '../tokens/watch-keys.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import { silentLogger, type Logger } from '../util/logger.js'
 import { checkReadiness } from './check-readiness.js'
+import { createDecisionLog } from './decision-log.js'
 import { createGateMetrics, type GateMetrics } from './gate-metrics.js'
 import { gateMiddleware } from './gate-middleware.js'
 
@@ -85,6 +86,12 @@ export interface GateOptions {
    * then requests needing it are `upstream_unavailable` (never a logout).
    */
   sessionRevalidateMs?: number
+  /**
+   * VIBEGATE_DECISION_LOG: one JSON log line (level info) per decision of the decision
+   * endpoints, with user, rule, outcome, reason and request id, never tokens; default false.
+   * Off, the decision path does nothing for it.
+   */
+  decisionLog?: boolean
   logger?: Logger
   clock?: Clock
 }
@@ -237,6 +244,7 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     if (!jwks(req, res)) next()
   })
 
+  const decisionLog = options.decisionLog ? createDecisionLog(logger) : undefined
   const decisions = createDecisionHandler({
     engine,
     catalog,
@@ -245,7 +253,13 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     cookies,
     ...(options.authRequestHost ? { authRequestHost: options.authRequestHost } : {}),
     logger,
-    onDecision: metrics.decision,
+    onDecision: decisionLog
+      ? (event, req) => {
+          metrics.decision(event)
+          decisionLog(event, req)
+        }
+      : metrics.decision,
+    onDecisionTime: metrics.decisionTime,
   })
   const app = express()
   app.disable('x-powered-by')

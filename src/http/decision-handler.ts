@@ -28,6 +28,8 @@ export interface DecisionEvent {
   /** `rate_limited` here, where the client saw `upstream_unavailable` and a 429 (or 403). */
   reason: DecisionReason | undefined
   rule: string | undefined
+  /** The OurSong user's uuid, when the decision got that far. */
+  user: string | undefined
 }
 
 /** What the decision endpoints need. */
@@ -42,7 +44,10 @@ export interface DecisionHandlerOptions {
   /** Where `/authz/auth-request` reads the host; default `x-forwarded-host`. */
   authRequestHost?: AuthRequestHostSource
   logger?: Logger
-  onDecision?: (event: DecisionEvent) => void
+  /** Called once per decision, after the answer is written; `req` is the asking request. */
+  onDecision?: (event: DecisionEvent, req: IncomingMessage) => void
+  /** Called once per decision with its duration in seconds, from arrival to answer written. */
+  onDecisionTime?: (seconds: number) => void
 }
 
 /**
@@ -111,7 +116,7 @@ export function createDecisionHandler(
     original: OriginalRequest,
     decision: Decision,
   ): void | Promise<void> => {
-    if (decision.allowed) return allow(endpoint, res, decision)
+    if (decision.allowed) return allow(endpoint, req, res, decision)
     if (
       decision.status === 401 &&
       endpoint === 'forward-auth' &&
@@ -123,7 +128,7 @@ export function createDecisionHandler(
       res.setHeader('Cache-Control', 'no-store')
       res.setHeader('Location', login.href)
       res.setHeader('X-Vibegate-Reason', publicReason(decision.reason))
-      return finish(endpoint, res, 302, decision.reason, decision.rule?.id)
+      return finish(endpoint, req, res, 302, decision.reason, decision.rule?.id, undefined)
     }
     if (decision.status === 429) res.setHeader('Retry-After', '1')
     // nginx auth_request knows only 2xx, 401 and 403.
@@ -136,6 +141,7 @@ export function createDecisionHandler(
 
   const allow = (
     endpoint: DecisionEndpoint,
+    req: IncomingMessage,
     res: ServerResponse,
     decision: Extract<Decision, { allowed: true }>,
   ): void => {
@@ -155,7 +161,16 @@ export function createDecisionHandler(
       '0',
     ])
     res.end()
-    options.onDecision?.({ endpoint, status: 200, reason: undefined, rule: decision.rule?.id })
+    options.onDecision?.(
+      {
+        endpoint,
+        status: 200,
+        reason: undefined,
+        rule: decision.rule?.id,
+        user: decision.identity?.user.uuid,
+      },
+      req,
+    )
   }
 
   const deny = (
@@ -195,23 +210,32 @@ export function createDecisionHandler(
             ? lockedPage(requires)
             : JSON.stringify({ error: 'not_owned', rule: rule.id, requires }),
         )
-        options.onDecision?.({ endpoint, status, reason, rule: rule.id })
+        options.onDecision?.(
+          { endpoint, status, reason, rule: rule.id, user: decision.identity?.user.uuid },
+          req,
+        )
       })
     }
-    finish(endpoint, res, status, reason, rule?.id)
+    finish(endpoint, req, res, status, reason, rule?.id, decision?.identity?.user.uuid)
   }
 
   const finish = (
     endpoint: DecisionEndpoint,
+    req: IncomingMessage,
     res: ServerResponse,
     status: number,
     reason: DecisionReason | undefined,
     rule: string | undefined,
+    user: string | undefined,
   ): void => {
     res.statusCode = status
     res.end()
-    options.onDecision?.({ endpoint, status, reason, rule })
+    options.onDecision?.({ endpoint, status, reason, rule, user }, req)
   }
+
+  const { onDecisionTime } = options
+  const timed = (started: bigint): void =>
+    onDecisionTime?.(Number(process.hrtime.bigint() - started) / 1e9)
 
   return (req, res) => {
     const endpoint = decisionEndpointOf(req.url ?? '')
@@ -228,8 +252,12 @@ export function createDecisionHandler(
       }
       res.end()
     }
+    // One clock read here and one when answered: the warm path pays two hrtime calls.
+    const started = process.hrtime.bigint()
     try {
-      respond(endpoint, req, res)?.catch(failed)
+      const pending = respond(endpoint, req, res)
+      if (pending) pending.then(() => timed(started), failed)
+      else timed(started)
     } catch (err) {
       failed(err)
     }
