@@ -13,6 +13,9 @@
  */
 export { createGate, type Gate, type GateOptions } from './gate/create-gate.js'
 export type { GateRequestContext } from './gate/gate-middleware.js'
+// Also brings the `req.vibegate` augmentation of Express's Request into the consumer's program.
+export type { VibegateRequestContext } from './gate/express-request.js'
+export { createLogger, type Logger, type LogLevel } from './util/logger.js'
 export { loadConfig, ConfigError, type GateConfig } from './config/load-config.js'
 export {
   parseRules,

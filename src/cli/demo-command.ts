@@ -27,7 +27,7 @@ Options:
         logger: createLogger({ level: 'warn', destination: io.stderr }),
       })
     } catch (err) {
-      io.stderr.write(`vibegate demo: cannot start on port ${port}: ${(err as Error).message}\n`)
+      io.stderr.write(`${startFailure(port, err as NodeJS.ErrnoException)}\n`)
       return 1
     }
     const accounts = demo.accounts.map(
@@ -48,4 +48,13 @@ Press Ctrl-C to stop.
     await demo.close()
     return 0
   },
+}
+
+/** What `demo` prints when its port cannot be had: the cause, and the flag that fixes it. */
+function startFailure(port: number, err: NodeJS.ErrnoException): string {
+  if (err.code === 'EADDRINUSE')
+    return `vibegate demo: port ${port} is already in use (another demo or server is listening there); stop it, or pick a free port with --port N, e.g. --port ${port === 65535 ? 8081 : port + 1}`
+  if (err.code === 'EACCES')
+    return `vibegate demo: no permission to listen on port ${port} (ports below 1024 need privileges); pick another with --port N, e.g. --port 8080`
+  return `vibegate demo: cannot start on port ${port}: ${err.message}`
 }

@@ -1,3 +1,6 @@
+import { ConfigError, loadOurSongConfigFromProcess } from '../config/load-config.js'
+import { createOurSongClient } from '../oursong/oursong-client.js'
+import { OurSongError } from '../oursong/oursong-error.js'
 import { formatProblem, loadRulesFile, RulesFileError } from '../rules/load-rules.js'
 import {
   explainRequest,
@@ -6,10 +9,12 @@ import {
   type OwnsSpec,
 } from '../rules/explain-request.js'
 import { UsageError, type CliIo, type Command, type ExitCode } from './cli-io.js'
+import { fetchOurSongHoldings, UnknownOurSongUserError } from './oursong-holdings.js'
 import { parseCommandArgs } from './parse-command-args.js'
 
 const USAGE = `Usage: vibegate rules check FILE...
        vibegate rules explain FILE METHOD URL [--owns VIBE[:IDS]]... [--anonymous] [--json]
+       vibegate rules explain FILE METHOD URL --user ID [--json]
 
 check     validates rules files; exit 0 when valid (warnings allowed), 1 with one
           FILE:LINE:COL: message line per problem on stderr
@@ -19,6 +24,9 @@ explain   which rule matches METHOD URL and the decision for a user holding what
 Options of explain:
   --owns VIBE[:IDS]          a holding, e.g. --owns nxwyqqow:1,3-5 (repeatable)
   --issuer-vibes ID=V1,V2    the vibes an OurSong user created, for issuer requirements
+  --user ID                  the holdings OurSong reports for that user (id or uuid);
+                             needs OURSONG_API_KEY, OURSONG_API_SECRET (and OURSONG_BASE_URL)
+  --wallet ADDR              not available: OurSong cannot look a user up by wallet
   --anonymous                not logged in
   --json                     machine-readable output
   -h, --help                 this text`
@@ -70,6 +78,8 @@ async function explain(args: string[], io: CliIo): Promise<ExitCode> {
     {
       owns: { type: 'string', multiple: true },
       'issuer-vibes': { type: 'string', multiple: true },
+      user: { type: 'string' },
+      wallet: { type: 'string' },
       anonymous: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
@@ -94,6 +104,22 @@ async function explain(args: string[], io: CliIo): Promise<ExitCode> {
   if (values.anonymous && values.owns) {
     throw new UsageError('vibegate rules explain: --anonymous and --owns exclude each other')
   }
+  const { user, wallet } = values
+  if ((user !== undefined || wallet !== undefined) && (values.anonymous || values.owns)) {
+    throw new UsageError(
+      'vibegate rules explain: --user and --wallet take the holdings from OurSong; drop --owns and --anonymous',
+    )
+  }
+  if (user !== undefined && wallet !== undefined) {
+    throw new UsageError('vibegate rules explain: give --user or --wallet, not both')
+  }
+  if (wallet !== undefined) {
+    // The Open API has no lookup by wallet: only wallet-login, which needs the wallet's own signature.
+    io.stderr.write(
+      `vibegate rules explain: --wallet ${wallet}: OurSong's Open API cannot find a user by wallet address (only wallet-login, which needs that wallet's signature); find the user's OurSong id (in /auth/me or the gate's decision log) and pass --user ID\n`,
+    )
+    return 1
+  }
   let rules
   try {
     rules = (await loadRulesFile(file)).rules
@@ -102,14 +128,64 @@ async function explain(args: string[], io: CliIo): Promise<ExitCode> {
     else io.stderr.write(`${file}:1:1: cannot read the file: ${(err as Error).message}\n`)
     return 1
   }
+  let source: { oursong: string; user: string } | undefined
+  if (user !== undefined) {
+    const fetched = await holdingsOf(user, rules, io)
+    if (!fetched) return 1
+    ;({ owns } = fetched)
+    Object.assign(issuerVibes, fetched.issuerVibes)
+    source = { oursong: fetched.baseUrl, user }
+  }
   const explanation = explainRequest(rules, method, url, owns, issuerVibes)
   io.stdout.write(
-    values.json ? `${JSON.stringify(explanation, null, 2)}\n` : describe(explanation, file, owns),
+    values.json
+      ? `${JSON.stringify(source ? { ...explanation, holdings_from: source } : explanation, null, 2)}\n`
+      : describe(explanation, file, owns, source),
   )
   return 0
 }
 
-function describe(e: Explanation, file: string, owns: OwnsSpec[] | undefined): string {
+async function holdingsOf(
+  user: string,
+  rules: Parameters<typeof fetchOurSongHoldings>[1],
+  io: CliIo,
+): Promise<(Awaited<ReturnType<typeof fetchOurSongHoldings>> & { baseUrl: string }) | undefined> {
+  let config
+  try {
+    config = loadOurSongConfigFromProcess()
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    io.stderr.write(
+      `vibegate rules explain --user asks OurSong, which is not configured:\n${err.problems.map((p) => `  - ${p}`).join('\n')}\n`,
+    )
+    return undefined
+  }
+  const client = createOurSongClient({ ...config, retries: 1 })
+  try {
+    return { ...(await fetchOurSongHoldings(client, rules, user)), baseUrl: config.baseUrl }
+  } catch (err) {
+    if (err instanceof UnknownOurSongUserError) {
+      io.stderr.write(
+        `vibegate rules explain: --user ${user}: ${err.message} (asked ${config.baseUrl}, OURSONG_BASE_URL)\n`,
+      )
+      return undefined
+    }
+    if (err instanceof OurSongError) {
+      io.stderr.write(
+        `vibegate rules explain: cannot ask OurSong at ${config.baseUrl} (OURSONG_BASE_URL): ${err.code}: ${err.detail ?? err.message}\n`,
+      )
+      return undefined
+    }
+    throw err
+  }
+}
+
+function describe(
+  e: Explanation,
+  file: string,
+  owns: OwnsSpec[] | undefined,
+  source?: { oursong: string; user: string },
+): string {
   const lines = [
     `${e.request.method} ${e.request.host ? `//${e.request.host}` : ''}${e.request.target}`,
   ]
@@ -117,10 +193,10 @@ function describe(e: Explanation, file: string, owns: OwnsSpec[] | undefined): s
     `  path:      ${e.request.path ?? '(refused)'}${e.request.host ? `  host ${e.request.host}` : ''}`,
   )
   const holdings = (owns ?? []).map((o) =>
-    o.tokenIds ? `${o.vibe}:${o.tokenIds.join(',')}` : o.vibe,
+    o.tokenIds ? `${o.vibe}:${o.tokenIds.join(',')}` : o.amount ? `${o.vibe} x${o.amount}` : o.vibe,
   )
   lines.push(
-    `  identity:  ${e.identity}${owns ? `, owns ${holdings.length ? holdings.join(' ') : 'nothing'}` : ''}`,
+    `  identity:  ${source ? `user ${source.user}` : e.identity}${owns ? `, owns ${holdings.length ? holdings.join(' ') : 'nothing'}` : ''}${source ? ` (as OurSong at ${source.oursong} reports)` : ''}`,
   )
   if (e.match.kind === 'rule') {
     lines.push(

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http'
+import { resolve } from 'node:path'
 import type { GateConfig } from '../config/load-config.js'
 import { createGate, type Gate } from '../gate/create-gate.js'
 import { createGateServer } from '../http/gate-server.js'
@@ -58,6 +59,7 @@ export async function startGateProcess(
       sessionRevalidateMs: config.sessionRevalidateMs,
       branding: config.branding,
       ...(config.templatesDir !== undefined ? { templates: config.templatesDir } : {}),
+      decisionLog: config.decisionLog,
       metricsOnHandler: config.metricsPort === undefined,
       ...(options.metricsText ? { metricsText: options.metricsText } : {}),
       logger: options.logger,
@@ -70,7 +72,7 @@ export async function startGateProcess(
     if (err instanceof TypeError && err.message.startsWith('templates:'))
       return { ok: false, message: `vibegate serve: VIBEGATE_TEMPLATES ${err.message.slice(10)}` }
     if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-      return { ok: false, message: `vibegate serve: ${(err as Error).message}` }
+      return { ok: false, message: missingFileMessage(err as NodeJS.ErrnoException, config, keys) }
     throw err
   }
   const limits = config.maxConnections ? { maxConnections: config.maxConnections } : {}
@@ -99,6 +101,22 @@ export async function startGateProcess(
       },
     },
   }
+}
+
+/** Which variable named the missing file, and how to fix it. */
+function missingFileMessage(
+  err: NodeJS.ErrnoException,
+  config: GateConfig,
+  keys: string | KeySet | undefined,
+): string {
+  const missing = err.path === undefined ? undefined : resolve(err.path)
+  if (missing === resolve(config.rulesFile)) {
+    return `vibegate serve: the rules file ${missing} does not exist (VIBEGATE_RULES=${config.rulesFile}, relative to ${process.cwd()}; default rules/rules.yaml). Set VIBEGATE_RULES to your rules file; \`vibegate rules check FILE\` validates it`
+  }
+  if (typeof keys === 'string' && missing === resolve(keys)) {
+    return `vibegate serve: the key set ${missing} does not exist (VIBEGATE_KEYS=${keys}). Create it with \`vibegate keys generate --out ${keys}\`, or unset VIBEGATE_KEYS for an ephemeral key`
+  }
+  return `vibegate serve: ${err.message}`
 }
 
 const LISTEN_ERRORS: Record<string, string> = {

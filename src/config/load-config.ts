@@ -52,6 +52,8 @@ export interface GateConfig {
   branding: { name?: string; logoUrl?: string; accent?: string }
   /** VIBEGATE_TEMPLATES: a directory of fan page templates (`locked.html`, `not-found.html`). */
   templatesDir: string | undefined
+  /** VIBEGATE_DECISION_LOG: one JSON log line per decision; default false. */
+  decisionLog: boolean
   /** What the operator should hear about at start-up (ephemeral keys, random secret). */
   warnings: string[]
 }
@@ -166,21 +168,22 @@ export function loadConfig(env: NodeJS.ProcessEnv): GateConfig {
       'REDIS_URL is unset: sessions and caches live in this process, so run a single instance',
     )
 
-  const baseUrl = value('OURSONG_BASE_URL') ?? 'https://www.oursong.com'
-  if (!/^https?:\/\/[^/]+\/?$/.test(baseUrl))
-    problems.push(
-      `OURSONG_BASE_URL must be an origin such as https://www.oursong.com, got "${baseUrl}"`,
-    )
-  const apiKey = value('OURSONG_API_KEY')
-  const apiSecret = value('OURSONG_API_SECRET')
-  if (apiKey === undefined)
-    problems.push('OURSONG_API_KEY is required: the API key OurSong issued to this app')
-  if (apiSecret === undefined)
-    problems.push('OURSONG_API_SECRET is required: the API secret OurSong issued to this app')
+  const oursong = readOurSong(value, problems)
 
   const logLevel = (value('LOG_LEVEL') ?? 'info') as LogLevel
   if (!LEVELS.includes(logLevel))
     problems.push(`LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${logLevel}"`)
+
+  const decisionLogText = value('VIBEGATE_DECISION_LOG') ?? '0'
+  const decisionLog = decisionLogText === '1' || decisionLogText.toLowerCase() === 'true'
+  if (!decisionLog && decisionLogText !== '0' && decisionLogText.toLowerCase() !== 'false')
+    problems.push(
+      `VIBEGATE_DECISION_LOG must be 1 (one JSON log line per decision) or 0, got "${decisionLogText}"`,
+    )
+  if (decisionLog && LEVELS.indexOf(logLevel) > LEVELS.indexOf('info'))
+    warnings.push(
+      `VIBEGATE_DECISION_LOG=1 logs at level info, which LOG_LEVEL=${logLevel} hides; set LOG_LEVEL=info`,
+    )
 
   const keysFile = value('VIBEGATE_KEYS')
   if (keysFile === undefined)
@@ -268,7 +271,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): GateConfig {
     trustedProxies,
     allowedRedirectHosts,
     redisUrl,
-    oursong: { baseUrl: baseUrl.replace(/\/$/, ''), apiKey: apiKey!, apiSecret: apiSecret! },
+    oursong,
+    decisionLog,
     logLevel,
     adminToken,
     metricsPort,
@@ -293,6 +297,43 @@ function isHttpUrl(text: string): boolean {
   } catch {
     return false
   }
+}
+
+/** The OurSong app credentials and origin (`OURSONG_*`), as `serve` reads them. */
+export type OurSongConfig = GateConfig['oursong']
+
+/**
+ * Only the `OURSONG_*` variables, for commands that call OurSong without serving
+ * (`rules explain --user`). Throws a {@link ConfigError} naming every variable at fault.
+ */
+export function loadOurSongConfig(env: NodeJS.ProcessEnv): OurSongConfig {
+  const problems: string[] = []
+  const oursong = readOurSong((name) => env[name]?.trim() || undefined, problems)
+  if (problems.length > 0) throw new ConfigError(problems)
+  return oursong
+}
+
+/** {@link loadOurSongConfig} of this process's environment. */
+export function loadOurSongConfigFromProcess(): OurSongConfig {
+  return loadOurSongConfig(process.env)
+}
+
+function readOurSong(
+  value: (name: string) => string | undefined,
+  problems: string[],
+): OurSongConfig {
+  const baseUrl = value('OURSONG_BASE_URL') ?? 'https://www.oursong.com'
+  if (!/^https?:\/\/[^/]+\/?$/.test(baseUrl))
+    problems.push(
+      `OURSONG_BASE_URL must be an origin such as https://www.oursong.com, got "${baseUrl}"`,
+    )
+  const apiKey = value('OURSONG_API_KEY')
+  const apiSecret = value('OURSONG_API_SECRET')
+  if (apiKey === undefined)
+    problems.push('OURSONG_API_KEY is required: the API key OurSong issued to this app')
+  if (apiSecret === undefined)
+    problems.push('OURSONG_API_SECRET is required: the API secret OurSong issued to this app')
+  return { baseUrl: baseUrl.replace(/\/$/, ''), apiKey: apiKey ?? '', apiSecret: apiSecret ?? '' }
 }
 
 /** {@link loadConfig} of this process's environment. */

@@ -63,6 +63,8 @@ export type Decision =
       user?: Identity['user']
       /** Why, for the log; never sent to clients. */
       problem?: string
+      /** Who asked, when known by then (e.g. `not_owned`); for the decision log. */
+      identity?: Identity | undefined
     }
 
 /** What the engine needs; every part is injected. */
@@ -115,12 +117,14 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     rule: CompiledRule | undefined,
     missing: Missing[] = [],
     problem?: string,
+    identity?: Identity,
   ): Decision => ({
     allowed: false,
     status,
     reason,
     rule,
     missing,
+    identity,
     ...(problem ? { problem } : {}),
   })
 
@@ -131,7 +135,14 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
   ): Decision =>
     verdict.allowed
       ? { allowed: true, rule: verdict.rule, identity, token: undefined, vibes }
-      : deny(verdict.status, verdict.reason, verdict.rule, verdict.missing, verdict.problem)
+      : deny(
+          verdict.status,
+          verdict.reason,
+          verdict.rule,
+          verdict.missing,
+          verdict.problem,
+          identity,
+        )
 
   const failure = (err: unknown, rule: CompiledRule | undefined): Decision => {
     // A token OurSong no longer accepts is no identity at all.

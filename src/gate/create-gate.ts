@@ -34,6 +34,8 @@ import { createTokenIssuer } from '../tokens/token-issuer.js'
 import { watchKeys } from '../tokens/watch-keys.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import { silentLogger, type Logger } from '../util/logger.js'
+import { checkReadiness } from './check-readiness.js'
+import { createDecisionLog } from './decision-log.js'
 import { createGateMetrics, type GateMetrics } from './gate-metrics.js'
 import { gateMiddleware } from './gate-middleware.js'
 
@@ -100,6 +102,12 @@ export interface GateOptions {
    * unknown variable, is a TypeError naming it.
    */
   templates?: string
+  /**
+   * VIBEGATE_DECISION_LOG: one JSON log line (level info) per decision of the decision
+   * endpoints, with user, rule, outcome, reason and request id, never tokens; default false.
+   * Off, the decision path does nothing for it.
+   */
+  decisionLog?: boolean
   logger?: Logger
   clock?: Clock
 }
@@ -268,6 +276,7 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     if (!jwks(req, res)) next()
   })
 
+  const decisionLog = options.decisionLog ? createDecisionLog(logger) : undefined
   const decisions = createDecisionHandler({
     engine,
     catalog,
@@ -277,7 +286,13 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     ...(options.authRequestHost ? { authRequestHost: options.authRequestHost } : {}),
     pages,
     logger,
-    onDecision: metrics.decision,
+    onDecision: decisionLog
+      ? (event, req) => {
+          metrics.decision(event)
+          decisionLog(event, req)
+        }
+      : metrics.decision,
+    onDecisionTime: metrics.decisionTime,
   })
   const app = express()
   app.disable('x-powered-by')
@@ -321,10 +336,16 @@ export async function createGate(options: GateOptions): Promise<Gate> {
       const answer =
         path === '/readyz'
           ? (async () => {
-              const ready = shared ? await shared.ping() : true
+              const readiness = await checkReadiness({
+                shared,
+                rules: rulesSource && (() => rulesSource.status()),
+              })
               res
-                .writeHead(ready ? 200 : 503, { 'Content-Type': 'text/plain' })
-                .end(ready ? 'ready\n' : 'not ready\n')
+                .writeHead(readiness.ready ? 200 : 503, {
+                  'Content-Type': 'application/json',
+                  'Cache-Control': 'no-store',
+                })
+                .end(`${JSON.stringify(readiness)}\n`)
             })()
           : serveMetrics(res)
       return answerOr503(answer, res, path)

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { DecisionEvent } from '../http/decision-handler.js'
 import type { UpstreamCallEvent } from '../oursong/transport.js'
 import type { LookupSource } from '../ownership/ownership-checker.js'
@@ -12,14 +12,36 @@ import type { RulesStatus } from '../rules/watch-rules.js'
 export interface GateMetrics {
   registry: Registry
   decision(event: DecisionEvent): void
+  /** One decision of the decision endpoints took `seconds`, arrival to answer written. */
+  decisionTime(seconds: number): void
   lookup(source: LookupSource): void
   upstream(event: UpstreamCallEvent): void
   rules(status: RulesStatus): void
 }
 
-/** Creates the metrics: decisions, ownership lookups per tier, OurSong latency, rules reloads. */
+/**
+ * Buckets of `vibegate_decision_duration_seconds`: a warm decision takes tens of
+ * microseconds, a cold one waits for OurSong (up to its 10 s total deadline).
+ */
+export const DECISION_DURATION_BUCKETS = [
+  0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+  5, 10,
+]
+
+/**
+ * Creates the metrics: decisions and their latency, ownership lookups per tier, OurSong
+ * latency, rules reloads, and the Node process metrics (`process_*`, `nodejs_*`, from
+ * prom-client's `collectDefaultMetrics`, in this registry, not the global one).
+ */
 export function createGateMetrics(): GateMetrics {
   const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  const decisionDuration = new Histogram({
+    name: 'vibegate_decision_duration_seconds',
+    help: "Time from a decision request's arrival to its answer, decision endpoints only.",
+    buckets: DECISION_DURATION_BUCKETS,
+    registers: [registry],
+  })
   const decisionCounts = createTally<'endpoint' | 'status' | 'reason'>()
   const lookupCounts = createTally<'source'>()
   // Registered in `registry`; counted through the tallies.
@@ -76,6 +98,7 @@ export function createGateMetrics(): GateMetrics {
         status: String(e.status),
         reason: e.reason ?? '',
       })),
+    decisionTime: (seconds) => decisionDuration.observe(seconds),
     lookup: (source) => lookupCounts.add(source, 0, '', () => ({ source })),
     upstream: (e) =>
       upstream.observe({ endpoint: e.endpoint, outcome: e.outcome }, e.durationMs / 1000),

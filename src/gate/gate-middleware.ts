@@ -60,7 +60,7 @@ export function gateMiddleware(deps: {
           token: decision.token,
           vibes: decision.vibes,
         }
-        ;(req as Request & { vibegate: GateRequestContext }).vibegate = context
+        req.vibegate = context
         next()
         return
       }

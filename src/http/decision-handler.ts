@@ -28,6 +28,8 @@ export interface DecisionEvent {
   /** `rate_limited` here, where the client saw `upstream_unavailable` and a 429 (or 403). */
   reason: DecisionReason | undefined
   rule: string | undefined
+  /** The OurSong user's uuid, when the decision got that far. */
+  user: string | undefined
 }
 
 /** What the decision endpoints need. */
@@ -44,7 +46,10 @@ export interface DecisionHandlerOptions {
   /** The pages browsers get for a denial; default the built-in ones, unbranded. */
   pages?: FanPages
   logger?: Logger
-  onDecision?: (event: DecisionEvent) => void
+  /** Called once per decision, after the answer is written; `req` is the asking request. */
+  onDecision?: (event: DecisionEvent, req: IncomingMessage) => void
+  /** Called once per decision with its duration in seconds, from arrival to answer written. */
+  onDecisionTime?: (seconds: number) => void
 }
 
 /**
@@ -117,7 +122,7 @@ export function createDecisionHandler(
     original: OriginalRequest,
     decision: Decision,
   ): void | Promise<void> => {
-    if (decision.allowed) return allow(endpoint, res, decision)
+    if (decision.allowed) return allow(endpoint, req, res, decision)
     if (
       decision.status === 401 &&
       endpoint === 'forward-auth' &&
@@ -129,7 +134,7 @@ export function createDecisionHandler(
       res.setHeader('Cache-Control', 'no-store')
       res.setHeader('Location', login.href)
       res.setHeader('X-Vibegate-Reason', publicReason(decision.reason))
-      return finish(endpoint, res, 302, decision.reason, decision.rule?.id)
+      return finish(endpoint, req, res, 302, decision.reason, decision.rule?.id, undefined)
     }
     if (decision.status === 429) res.setHeader('Retry-After', '1')
     // nginx auth_request knows only 2xx, 401 and 403.
@@ -142,6 +147,7 @@ export function createDecisionHandler(
 
   const allow = (
     endpoint: DecisionEndpoint,
+    req: IncomingMessage,
     res: ServerResponse,
     decision: Extract<Decision, { allowed: true }>,
   ): void => {
@@ -161,7 +167,16 @@ export function createDecisionHandler(
       '0',
     ])
     res.end()
-    options.onDecision?.({ endpoint, status: 200, reason: undefined, rule: decision.rule?.id })
+    options.onDecision?.(
+      {
+        endpoint,
+        status: 200,
+        reason: undefined,
+        rule: decision.rule?.id,
+        user: decision.identity?.user.uuid,
+      },
+      req,
+    )
   }
 
   const deny = (
@@ -206,7 +221,10 @@ export function createDecisionHandler(
         })
         .then((page) => {
           sendFanPage(res, status, page, options.publicUrl)
-          options.onDecision?.({ endpoint, status, reason, rule: rule?.id })
+          options.onDecision?.(
+            { endpoint, status, reason, rule: rule?.id, user: decision?.identity?.user.uuid },
+            req,
+          )
         })
     }
     if (reason === 'not_owned' && rule) {
@@ -214,22 +232,27 @@ export function createDecisionHandler(
         res.setHeader('Content-Type', 'application/json')
         res.statusCode = status
         res.end(JSON.stringify({ error: 'not_owned', rule: rule.id, requires }))
-        options.onDecision?.({ endpoint, status, reason, rule: rule.id })
+        options.onDecision?.(
+          { endpoint, status, reason, rule: rule.id, user: decision.identity?.user.uuid },
+          req,
+        )
       })
     }
-    finish(endpoint, res, status, reason, rule?.id)
+    finish(endpoint, req, res, status, reason, rule?.id, decision?.identity?.user.uuid)
   }
 
   const finish = (
     endpoint: DecisionEndpoint,
+    req: IncomingMessage,
     res: ServerResponse,
     status: number,
     reason: DecisionReason | undefined,
     rule: string | undefined,
+    user: string | undefined,
   ): void => {
     res.statusCode = status
     res.end()
-    options.onDecision?.({ endpoint, status, reason, rule })
+    options.onDecision?.({ endpoint, status, reason, rule, user }, req)
   }
 
   /** The URL the client asked for, to come back to after signing in. */
@@ -237,6 +260,9 @@ export function createDecisionHandler(
     original.host
       ? `${original.proto ?? options.publicUrl.protocol.slice(0, -1)}://${original.host}${original.target}`
       : original.target
+  const { onDecisionTime } = options
+  const timed = (started: bigint): void =>
+    onDecisionTime?.(Number(process.hrtime.bigint() - started) / 1e9)
 
   return (req, res) => {
     const endpoint = decisionEndpointOf(req.url ?? '')
@@ -253,8 +279,12 @@ export function createDecisionHandler(
       }
       res.end()
     }
+    // One clock read here and one when answered: the warm path pays two hrtime calls.
+    const started = process.hrtime.bigint()
     try {
-      respond(endpoint, req, res)?.catch(failed)
+      const pending = respond(endpoint, req, res)
+      if (pending) pending.then(() => timed(started), failed)
+      else timed(started)
     } catch (err) {
       failed(err)
     }

@@ -7,6 +7,7 @@ import { parsePathPattern, type PathPattern, type PatternSegment } from './path-
 import type { Requirement } from './requirement.js'
 import type { RequirementInput, RuleInput } from './rules-schema.js'
 import { TokenIdSet } from './token-id-set.js'
+import { vibeIdAdvice } from './vibe-id-advice.js'
 
 /** The outcome of compiling one valid rule. */
 export interface CompileResult {
@@ -116,5 +117,7 @@ function compileRequirement(
     )
     tokenIds = parsed.set
   }
+  const advice = vibeIdAdvice(input.vibe)
+  if (advice) warnings.push({ path: [...at, 'vibe'], message: advice })
   return { kind: 'vibe', vibe: input.vibe, tokenIds, minAmount: input.min_amount ?? 1 }
 }

@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import { KNOWN_KEYS } from './rules-schema.js'
+import { vibeIdAdvice } from './vibe-id-advice.js'
 
 /** A problem at a place in the rules file, before positions are attached. */
 export interface LocatedMessage {
@@ -55,8 +56,14 @@ export function describeRulesIssue(
         return [{ path, message: `must list at least ${String(issue.minimum)}` }]
       }
       return [{ path, message: issue.message.replace(/^Too small: /, '') }]
-    default:
-      return [{ path, message: issue.message.replace(/^Invalid input: /, '') }]
+    default: {
+      // A pasted vibe URL fails the id pattern; say which id to write instead.
+      const advice =
+        path[path.length - 1] === 'vibe' && typeof value === 'string'
+          ? vibeIdAdvice(value)
+          : undefined
+      return [{ path, message: advice ?? issue.message.replace(/^Invalid input: /, '') }]
+    }
   }
 }
 

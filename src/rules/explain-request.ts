@@ -7,8 +7,10 @@ import { TokenIdSet } from './token-id-set.js'
 /** A holding given on the command line: `--owns nxwyqqow:1,3-5`. */
 export interface OwnsSpec {
   vibe: string
-  /** Undefined: the vibe is held (amount 1) with no known token ids. */
+  /** Undefined: the vibe is held with no known token ids. */
   tokenIds: number[] | undefined
+  /** The amount held when there are no token ids (1155-like); default 1. */
+  amount?: number
 }
 
 /** What `rules explain` prints, as JSON with `--json`. */
@@ -46,7 +48,11 @@ export function explainRequest(
   const held = new Map<string, VibeHolding>(
     (owns ?? []).map((o) => [
       o.vibe,
-      { id: o.vibe, owned_amount: o.tokenIds?.length ?? 1, token_ids: o.tokenIds ?? [] },
+      {
+        id: o.vibe,
+        owned_amount: o.tokenIds?.length ?? o.amount ?? 1,
+        token_ids: o.tokenIds ?? [],
+      },
     ]),
   )
   const holdings: HoldingsSnapshot = {

@@ -24,6 +24,8 @@ export class TokenIdSet {
     const raw: { from: number; to: number; index: number }[] = []
     entries.forEach((entry, index) => {
       const [from, to] = typeof entry === 'number' ? [entry, entry] : parseRange(entry)
+      // Not a number or range at all ("#1"): the shape check reports it; "beyond" would mislead.
+      if (Number.isNaN(from) || Number.isNaN(to)) return
       if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to)) {
         errors.push({
           index,

@@ -11,6 +11,8 @@ import { createGateVerifier, type VerifyGateTokenOptions } from './verify-gate-t
  *   wallet: undefined, claims: { iss, sub, aud, iat, exp, jti, rule, vibes } }
  */
 export interface GateTokenContext {
+  /** False: a verified token. (See {@link AnonymousGateTokenContext} for `allowAnonymous`.) */
+  anonymous: false
   /** The OurSong user's uuid (`sub`). */
   user: string
   /** The rule that allowed the request. */
@@ -24,13 +26,40 @@ export interface GateTokenContext {
 }
 
 /**
+ * What {@link requireGateToken} with `allowAnonymous: true` puts on `req.vibegate` when the
+ * request carried no token: the page is public, the visitor unknown.
+ */
+export interface AnonymousGateTokenContext {
+  anonymous: true
+  user: undefined
+  rule: undefined
+  vibes: []
+  wallet: undefined
+  claims: undefined
+}
+
+/**
+ * An Express request after {@link requireGateToken} with `allowAnonymous: true` let it
+ * through: `req.vibegate.anonymous` tells whether a verified token came with it.
+ *
+ * @example
+ * const { vibegate } = req as GateTokenRequestOrAnonymous
+ * res.send(vibegate.anonymous ? 'hello stranger' : `hello ${vibegate.user}`)
+ */
+export type GateTokenRequestOrAnonymous = Omit<Request, 'vibegate'> & {
+  vibegate: GateTokenContext | AnonymousGateTokenContext
+}
+
+/**
  * An Express request after {@link requireGateToken} let it through. (`Request` is not
- * augmented globally, so that this does not clash with the gate's own `req.vibegate`.)
+ * augmented globally here: the `vibegate` entry types `req.vibegate` as the gate's own
+ * context. A program that imports both entries casts through `unknown`:
+ * `req as unknown as GateTokenRequest`.)
  *
  * @example
  * app.get('/vip', (req, res) => res.send(`hello ${(req as GateTokenRequest).vibegate.user}`))
  */
-export type GateTokenRequest = Request & { vibegate: GateTokenContext }
+export type GateTokenRequest = Omit<Request, 'vibegate'> & { vibegate: GateTokenContext }
 
 /**
  * Options of {@link requireGateToken}: the verifier's, plus where the token is read from.
@@ -51,6 +80,14 @@ export interface RequireGateTokenOptions extends VerifyGateTokenOptions {
    * exactly what failed and never contains the token). Must not throw.
    */
   onError?: (error: GateTokenError, req: Request) => void
+  /**
+   * For public pages that show more to holders: a request without a token (no
+   * `Authorization: Bearer`, or whatever `getToken` returns as undefined or empty) is let
+   * through with `req.vibegate = { anonymous: true, ... }` ({@link AnonymousGateTokenContext})
+   * instead of a `401`. A token that is present but refused is still answered as without this
+   * option. Default false.
+   */
+  allowAnonymous?: boolean
 }
 
 /**
@@ -63,6 +100,9 @@ export interface RequireGateTokenOptions extends VerifyGateTokenOptions {
  *   error="insufficient_scope"` for a good token whose rule does not cover the path
  *   (`pathPrefixes`);
  * - `503` JSON `{ error: "jwks_unavailable", message }` when the gate's keys cannot be fetched.
+ *
+ * With `allowAnonymous: true`, a request without any token is let through as anonymous
+ * (public pages); a present but invalid token is still refused as above.
  *
  * Options are checked when the middleware is built (a bad one throws a `TypeError`), and the
  * JWKS is cached for the middleware's lifetime. See `createGateVerifier` for what is checked.
@@ -85,14 +125,23 @@ export function requireGateToken(options: RequireGateTokenOptions): RequestHandl
   if (typeof getToken !== 'function') {
     throw new TypeError('vibegate/verify: options.getToken must be a function')
   }
-  const { onError } = options
+  const { onError, allowAnonymous = false } = options
   if (onError !== undefined && typeof onError !== 'function') {
     throw new TypeError('vibegate/verify: options.onError must be a function')
   }
+  if (typeof allowAnonymous !== 'boolean') {
+    throw new TypeError('vibegate/verify: options.allowAnonymous must be true or false')
+  }
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const token = getToken(req)
+    if (allowAnonymous && (token === undefined || token === '')) {
+      ;(req as unknown as GateTokenRequestOrAnonymous).vibegate = ANONYMOUS
+      next()
+      return
+    }
     let claims: GateClaims
     try {
-      claims = await verifier.verify(getToken(req), { path: req.originalUrl })
+      claims = await verifier.verify(token, { path: req.originalUrl })
     } catch (error) {
       if (!(error instanceof GateTokenError)) {
         next(error)
@@ -103,16 +152,27 @@ export function requireGateToken(options: RequireGateTokenOptions): RequestHandl
       return
     }
     const context: GateTokenContext = {
+      anonymous: false,
       user: claims.sub,
       rule: claims.rule,
       vibes: claims.vibes,
       wallet: claims.wallet,
       claims,
     }
-    ;(req as GateTokenRequest).vibegate = context
+    ;(req as unknown as GateTokenRequest).vibegate = context
     next()
   }
 }
+
+// Frozen and shared: an anonymous request allocates nothing.
+const ANONYMOUS: AnonymousGateTokenContext = Object.freeze({
+  anonymous: true,
+  user: undefined,
+  rule: undefined,
+  vibes: Object.freeze([]) as [],
+  wallet: undefined,
+  claims: undefined,
+}) as AnonymousGateTokenContext
 
 /**
  * The token of an `Authorization: Bearer <token>` header (scheme case-insensitive), or

@@ -12,7 +12,9 @@ export { GateTokenError, isGateTokenError, type GateTokenErrorCode } from './gat
 export {
   bearerToken,
   requireGateToken,
+  type AnonymousGateTokenContext,
   type GateTokenContext,
+  type GateTokenRequestOrAnonymous,
   type GateTokenRequest,
   type RequireGateTokenOptions,
 } from './require-gate-token.js'

@@ -10,6 +10,7 @@ import {
   YAMLParseError,
   type Document,
 } from 'yaml'
+import { placeYamlSyntaxErrors } from './yaml-syntax-errors.js'
 
 /** A 1-based position in a source file. */
 export interface SourcePosition {
@@ -111,10 +112,7 @@ export function parseYamlSource(text: string, limits: YamlSourceLimits = {}): Ya
     }
   }
   const parsed = doc
-  const syntaxErrors = parsed.errors.map((e) => ({
-    ...at(e.pos[0]),
-    message: e.message.split('\n')[0]!,
-  }))
+  const syntaxErrors = placeYamlSyntaxErrors(text, parsed.errors, at)
   return {
     value: syntaxErrors.length > 0 ? undefined : (parsed.toJS({ maxAliasCount: 100 }) as unknown),
     syntaxErrors,

@@ -52,6 +52,70 @@ describe('vibegate rules check', () => {
     )
   })
 
+  test('a pasted vibe URL is an error naming the id to write; an upper-case id, a warning', async () => {
+    const file = join(dir, 'vibe-ids.yaml')
+    await writeFile(
+      file,
+      'version: 1\nrules:\n  - id: a\n    match: { paths: [/a/**] }\n    require: { vibe: "https://www.oursong.com/vibe/abc?ref=x" }\n  - id: b\n    match: { paths: [/b/**] }\n    require: { vibe: NXWYQQOW }\n',
+    )
+    const { code, stderr } = await run(['rules', 'check', file])
+    expect(code).toBe(1)
+    expect(stderr.trim().split('\n')).toEqual([
+      `${file}:5:22: rules[0].require.vibe: "https://www.oursong.com/vibe/abc?ref=x" is a URL, not a vibe id; the id is its last path segment: write vibe: abc`,
+      `${file}:8:22: warning: rules[1].require.vibe: OurSong vibe ids are lower case (nxwyqqow), so "NXWYQQOW" is likely a typo; write vibe: nxwyqqow`,
+    ])
+  })
+
+  test('an upper-case vibe id alone is only a warning: exit 0', async () => {
+    const file = join(dir, 'upper.yaml')
+    await writeFile(
+      file,
+      'version: 1\nrules:\n  - id: b\n    match: { paths: [/b/**] }\n    require: { vibe: Nxwyqqow }\n',
+    )
+    const { code, stderr } = await run(['rules', 'check', file])
+    expect(code).toBe(0)
+    expect(stderr).toMatch(
+      /:5:22: warning: rules\[0\]\.require\.vibe: OurSong vibe ids are lower case/,
+    )
+  })
+
+  test.each([
+    [
+      'a key indented one space too far',
+      'version: 1\nrules:\n  - id: a\n    match:\n      paths: [/a/**]\n     require: { vibe: abc }\n',
+      '6:6: All mapping items must start at the same column',
+    ],
+    [
+      'a key indented between two levels',
+      'version: 1\nrules:\n  - id: a\n    match:\n      paths: [/a/**]\n   require: { vibe: abc }\n',
+      '6:4: Sequence item without - indicator',
+    ],
+    [
+      'a key indented deeper than the one above it',
+      'version: 1\nrules:\n  - id: a\n    match: { paths: [/a/**] }\n    require:\n      vibe: abc\n       token_ids: [1]\n',
+      "7:8: bad indentation: this line is indented deeper than line 6, so YAML reads it as the continuation of that line's value; indent it like the keys beside it",
+    ],
+  ])('YAML indentation: %s is reported at the line and column at fault', async (_, text, at) => {
+    const file = join(dir, 'indent.yaml')
+    await writeFile(file, text)
+    const { code, stderr } = await run(['rules', 'check', file])
+    expect(code).toBe(1)
+    expect(stderr).toBe(`${file}:${at}\n`)
+  })
+
+  test('a token id written "#1" is one error, not also "beyond" the largest id', async () => {
+    const file = join(dir, 'hash.yaml')
+    await writeFile(
+      file,
+      'version: 1\nrules:\n  - id: a\n    match: { paths: [/a/**] }\n    require: { vibe: nxwyqqow, token_ids: ["#1"] }\n',
+    )
+    const { code, stderr } = await run(['rules', 'check', file])
+    expect(code).toBe(1)
+    expect(stderr).toBe(
+      `${file}:5:44: rules[0].require.token_ids[0]: expected a token id or a range like "3-5"\n`,
+    )
+  })
+
   test('a missing file exits 1 naming it', async () => {
     const { code, stderr } = await run(['rules', 'check', join(dir, 'nope.yaml')])
     expect(code).toBe(1)

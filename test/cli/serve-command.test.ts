@@ -130,6 +130,16 @@ describe('vibegate serve', () => {
     }
   })
 
+  test('a missing rules file exits 1 naming VIBEGATE_RULES', async () => {
+    const missing = join(dir, 'no-such-rules.yaml')
+    const gate = serve(gateEnv(await freePort(), { VIBEGATE_RULES: missing }))
+    expect(await gate.exited).toBe(1)
+    expect(gate.output()).toContain(
+      `vibegate serve: the rules file ${missing} does not exist (VIBEGATE_RULES=${missing}`,
+    )
+    expect(gate.output()).toContain('Set VIBEGATE_RULES to your rules file')
+  })
+
   test('a broken rules file exits 1 with FILE:LINE:COL problems', async () => {
     await writeFile(
       join(dir, 'broken.yaml'),

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals'
 import { availableParallelism } from 'node:os'
-import { ConfigError, loadConfig } from '../../src/config/load-config.js'
+import { ConfigError, loadConfig, loadOurSongConfig } from '../../src/config/load-config.js'
 
 const minimal = { OURSONG_API_KEY: 'k', OURSONG_API_SECRET: 's' }
 
@@ -22,6 +22,30 @@ describe('loadConfig', () => {
     expect(config.sessionSecret.length).toBeGreaterThanOrEqual(32)
     expect(config.warnings.join('\n')).toMatch(
       /VIBEGATE_SESSION_SECRET is unset[\s\S]*REDIS_URL is unset[\s\S]*VIBEGATE_KEYS is unset/,
+    )
+  })
+
+  test('VIBEGATE_DECISION_LOG: off by default, 1 or true turns it on, anything else is a problem', () => {
+    expect(loadConfig(minimal).decisionLog).toBe(false)
+    expect(loadConfig({ ...minimal, VIBEGATE_DECISION_LOG: '0' }).decisionLog).toBe(false)
+    expect(loadConfig({ ...minimal, VIBEGATE_DECISION_LOG: '1' }).decisionLog).toBe(true)
+    expect(loadConfig({ ...minimal, VIBEGATE_DECISION_LOG: 'true' }).decisionLog).toBe(true)
+    expect(() => loadConfig({ ...minimal, VIBEGATE_DECISION_LOG: 'yes' })).toThrow(
+      /VIBEGATE_DECISION_LOG must be 1 \(one JSON log line per decision\) or 0, got "yes"/,
+    )
+    expect(
+      loadConfig({ ...minimal, VIBEGATE_DECISION_LOG: '1', LOG_LEVEL: 'warn' }).warnings.join('\n'),
+    ).toMatch(/VIBEGATE_DECISION_LOG=1 logs at level info, which LOG_LEVEL=warn hides/)
+  })
+
+  test('loadOurSongConfig reads only OURSONG_*, naming each missing variable', () => {
+    expect(loadOurSongConfig({ ...minimal, OURSONG_BASE_URL: 'http://127.0.0.1:4010/' })).toEqual({
+      baseUrl: 'http://127.0.0.1:4010',
+      apiKey: 'k',
+      apiSecret: 's',
+    })
+    expect(() => loadOurSongConfig({})).toThrow(
+      /OURSONG_API_KEY is required[\s\S]*OURSONG_API_SECRET is required/,
     )
   })
 

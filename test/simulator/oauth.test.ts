@@ -117,6 +117,20 @@ describe('GET /oauth/authorize', () => {
     expect(res.headers.get('location')).toBeNull()
     expect(res.headers.get('content-type')).toMatch(/^text\/html/)
   })
+
+  test('an unregistered redirect_uri is named, with the ones registered and how to fix it', async () => {
+    const res = await fetch(
+      `${kit.url}/oauth/authorize?${new URLSearchParams(authorizeQuery({ redirect_uri: 'http://localhost:9999/auth/callback' }))}`,
+      { redirect: 'manual' },
+    )
+    expect(res.status).toBe(400)
+    const page = await res.text()
+    expect(page).toContain(
+      'The redirect_uri &#34;http://localhost:9999/auth/callback&#34; is not registered',
+    )
+    expect(page).toContain(`&#34;${REDIRECT_URI}&#34;`)
+    expect(page).toContain('VIBEGATE_PUBLIC_URL')
+  })
 })
 
 describe('POST /oauth/authorize', () => {
@@ -248,7 +262,9 @@ describe('POST /oauth/token', () => {
     await expectError(
       await exchange({ code, redirect_uri: REDIRECT_URI_WITH_QUERY }),
       400,
-      /redirect_uri/,
+      new RegExp(
+        `redirect_uri "${REDIRECT_URI_WITH_QUERY.replace(/[?.]/g, '\\$&')}" does not match "${REDIRECT_URI.replace(/[.]/g, '\\$&')}"`,
+      ),
     )
     await expectError(await exchange({ code }), 400, /already used/)
   })

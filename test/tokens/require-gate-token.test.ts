@@ -25,7 +25,7 @@ function app(overrides: Partial<RequireGateTokenOptions> = {}): express.Express 
   const a = express()
   a.use(requireGateToken({ jwks: server.url, issuer: ISSUER, audience: 'video-cdn', ...overrides }))
   a.get('/videos/yellow', (req, res) => {
-    const { vibegate } = req as GateTokenRequest
+    const { vibegate } = req as unknown as GateTokenRequest
     res.json({ vibegate })
   })
   return a
@@ -53,6 +53,7 @@ describe('requireGateToken', () => {
     const res = await request(app()).get('/videos/yellow').set('Authorization', `Bearer ${jwt}`)
     expect(res.status).toBe(200)
     expect(res.body.vibegate).toEqual({
+      anonymous: false,
       user: 'user-1',
       rule: 'yellow-hd',
       vibes: [{ id: 'nxwyqqow', owned_amount: 1, token_ids: [3] }],
@@ -66,6 +67,48 @@ describe('requireGateToken', () => {
       .get('/videos/yellow')
       .set('Authorization', `bearer ${await token()}`)
     expect(res.status).toBe(200)
+  })
+
+  describe('allowAnonymous (public pages)', () => {
+    test('no token: let through and marked anonymous', async () => {
+      for (const authorization of [undefined, 'Basic dXNlcjpwYXNz', 'Bearer']) {
+        const req = request(app({ allowAnonymous: true })).get('/videos/yellow')
+        const res = await (authorization === undefined
+          ? req
+          : req.set('Authorization', authorization))
+        expect(res.status).toBe(200)
+        expect(res.body.vibegate).toEqual({ anonymous: true, vibes: [] })
+      }
+    })
+
+    test('a valid token is verified as without the option', async () => {
+      const res = await request(app({ allowAnonymous: true }))
+        .get('/videos/yellow')
+        .set('Authorization', `Bearer ${await token()}`)
+      expect(res.status).toBe(200)
+      expect(res.body.vibegate).toMatchObject({ anonymous: false, user: 'user-1' })
+    })
+
+    test('a token present but invalid is still refused', async () => {
+      for (const jwt of ['not-a-jwt', await token('another-audience')]) {
+        const res = await request(app({ allowAnonymous: true }))
+          .get('/videos/yellow')
+          .set('Authorization', `Bearer ${jwt}`)
+        expect(res.status).toBe(401)
+        expect(res.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token"/)
+      }
+    })
+
+    test('a non-boolean value is a TypeError naming the option', () => {
+      expect(() =>
+        requireGateToken({
+          jwks: server.url,
+          issuer: ISSUER,
+          audience: 'video-cdn',
+          allowAnonymous: 'yes' as unknown as boolean,
+        }),
+      ).toThrow(/options\.allowAnonymous/)
+    })
   })
 
   test('no token: 401 token_missing with a bare Bearer challenge', async () => {

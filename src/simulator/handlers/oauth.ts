@@ -92,7 +92,10 @@ export const token: Handler = (ctx) => {
     throw new SimError(400, 'The authorization code was not issued to this client.')
   }
   if (redirectUri !== grant.redirectUri) {
-    throw new SimError(400, 'The redirect_uri does not match the one the code was issued for.')
+    throw new SimError(
+      400,
+      `The redirect_uri ${JSON.stringify(redirectUri ?? null)} does not match ${JSON.stringify(grant.redirectUri)}, the one the code was issued for.`,
+    )
   }
   const tokens = ctx.deps.tokens.issue(grant.userId)
   return json({
@@ -116,9 +119,10 @@ function checkClient(ctx: HandlerContext, options: { responseTypeRequired: boole
     return fail('Unknown application', 'The client_id is missing or not a registered application.')
   const redirectUri = ctx.params.get('redirect_uri')
   if (redirectUri === undefined || !app.redirect_uris.includes(redirectUri)) {
+    const registered = app.redirect_uris.map((uri) => JSON.stringify(uri)).join(', ')
     return fail(
       'Redirect URI not registered',
-      'The redirect_uri is missing or is not one of the redirect URIs registered for this application.',
+      `${redirectUri === undefined ? 'The redirect_uri is missing' : `The redirect_uri ${JSON.stringify(redirectUri)} is not registered`}; the fixture registers ${registered || 'none'} for the app ${JSON.stringify(app.api_key)} (its redirect_uris). Add it there, or point the gate's VIBEGATE_PUBLIC_URL at a registered origin (its callback is /auth/callback).`,
     )
   }
   const responseType = ctx.params.get('response_type')
