@@ -54,6 +54,7 @@ export async function startGateProcess(
       trustedProxies: config.trustedProxies,
       allowedRedirectHosts: config.allowedRedirectHosts,
       ...(config.adminToken ? { adminToken: config.adminToken } : {}),
+      ...(config.operators ? { operators: config.operators } : {}),
       authRequestHost: config.authRequestHost,
       sessionRevalidateMs: config.sessionRevalidateMs,
       metricsOnHandler: config.metricsPort === undefined,

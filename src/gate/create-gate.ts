@@ -4,6 +4,8 @@ import { performance } from 'node:perf_hooks'
 import type { Redis } from 'ioredis'
 import { createDecisionEngine } from '../decision/decision-engine.js'
 import { createVibeCatalog } from '../decision/vibe-catalog.js'
+import { createConsoleRouter } from '../console/console-router.js'
+import type { OperatorList } from '../console/operator-list.js'
 import { createAdminRouter, MIN_ADMIN_TOKEN_LENGTH } from '../http/admin-router.js'
 import { createAuthRouter } from '../http/auth-router.js'
 import { createDecisionHandler } from '../http/decision-handler.js'
@@ -84,6 +86,11 @@ export interface GateOptions {
    * then requests needing it are `upstream_unavailable` (never a logout).
    */
   sessionRevalidateMs?: number
+  /**
+   * VIBEGATE_OPERATORS: who may use the operator console at `/console` (see
+   * `parseOperatorList`); unset: no console, `/console` answers 404. Needs `rules` as a file.
+   */
+  operators?: OperatorList
   logger?: Logger
   clock?: Clock
 }
@@ -116,6 +123,10 @@ export async function createGate(options: GateOptions): Promise<Gate> {
       `adminToken must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters (generate one with: openssl rand -base64 48)`,
     )
   }
+  if (options.operators !== undefined && typeof options.rules !== 'string')
+    throw new TypeError(
+      'operators (the console) needs rules as a file path: the console edits and saves that file',
+    )
   const logger = options.logger ?? silentLogger()
   const clock = options.clock ?? systemClock
   const publicUrl = new URL(options.publicUrl)
@@ -199,6 +210,8 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     issuer: publicUrl.origin,
     clock,
   })
+  const catalog = createVibeCatalog({ client, clock })
+  const cookies = cookieSettings(publicUrl)
   const engine = createDecisionEngine({
     rules,
     identity: identity.identity,
@@ -206,8 +219,6 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     tokens,
     logger,
   })
-  const catalog = createVibeCatalog({ client, clock })
-  const cookies = cookieSettings(publicUrl)
   const proxies = parseTrustedProxies(options.trustedProxies ?? '127.0.0.1/8,::1/128')
 
   // Paths match exactly, as the fast path compares them: `/AUTH/me` or `/auth/me/` is
@@ -231,6 +242,23 @@ export async function createGate(options: GateOptions): Promise<Gate> {
       logger,
     }),
   )
+  if (options.operators && rulesSource && typeof options.rules === 'string')
+    router.use(
+      createConsoleRouter({
+        operators: options.operators,
+        identity: identity.identity,
+        cookies,
+        sessionSecret: options.sessionSecret,
+        publicUrl,
+        rulesFile: options.rules,
+        ...(options.rulesLimits ? { rulesLimits: options.rulesLimits } : {}),
+        rulesStatus: () => rulesSource.status(),
+        reloadRules: () => rulesSource.reload(),
+        catalog,
+        logger,
+        clock,
+      }),
+    )
   const jwks = createJwksHandler(() => keysSource?.current() ?? fixedKeys!)
   router.get(JWKS_PATH, (req, res, next) => {
     if (!jwks(req, res)) next()

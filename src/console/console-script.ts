@@ -1,0 +1,191 @@
+/**
+ * The console pages' script: plain browser JavaScript, sent inline under the page's CSP nonce
+ * (no build step, no CDN). It builds every element with textContent, never from HTML strings.
+ */
+export const CONSOLE_SCRIPT = String.raw`(function () {
+  'use strict'
+  var $ = function (id) { return document.getElementById(id) }
+  var meta = document.querySelector('meta[name=csrf-token]')
+  var csrf = meta ? meta.getAttribute('content') : ''
+  var dataEl = $('console-data')
+  var data = dataEl ? JSON.parse(dataEl.textContent) : {}
+  var el = function (tag, cls, text) {
+    var e = document.createElement(tag)
+    if (cls) e.className = cls
+    if (text !== undefined) e.textContent = text
+    return e
+  }
+  function post(url, body) {
+    return fetch(url, {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf, Accept: 'application/json' },
+      body: JSON.stringify(body)
+    }).then(function (res) {
+      return res.json().catch(function () { return {} }).then(function (json) {
+        if (!res.ok) { var e = new Error(json.message || ('HTTP ' + res.status)); e.body = json; throw e }
+        return json
+      })
+    })
+  }
+  function time(ms) { return new Date(ms).toLocaleTimeString() }
+  function showStatus(kind, text) {
+    var s = $('status'); if (!s) return
+    s.hidden = false; s.className = 'status ' + kind; s.textContent = text
+  }
+
+  var signOut = $('sign-out')
+  if (signOut) signOut.addEventListener('click', function () {
+    fetch('/auth/logout', { method: 'POST', credentials: 'same-origin' }).then(function () { location.href = '/console' })
+  })
+
+  var wallet = $('wallet-login')
+  if (wallet) wallet.addEventListener('click', function () {
+    var eth = window.ethereum
+    if (!eth) { $('wallet-hint').hidden = false; return }
+    var address
+    eth.request({ method: 'eth_requestAccounts' }).then(function (accounts) {
+      address = accounts[0]
+      return fetch('/auth/wallet/challenge?address=' + encodeURIComponent(address)).then(function (r) { return r.json() })
+    }).then(function (challenge) {
+      return eth.request({ method: 'personal_sign', params: [challenge.message, address] }).then(function (signature) {
+        return fetch('/auth/wallet/login', { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ message: challenge.message, signature: signature }) })
+      })
+    }).then(function (res) {
+      if (res.ok) location.reload(); else { $('wallet-hint').hidden = false; $('wallet-hint').textContent = 'The wallet sign-in was refused.' }
+    }).catch(function (err) { $('wallet-hint').hidden = false; $('wallet-hint').textContent = String(err && err.message || err) })
+  })
+
+  // Reload status: which rules are in force, and whether the last save took effect.
+  function poll() {
+    if (!csrf) return
+    fetch('/console/api/status', { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(new Error('HTTP ' + r.status)) })
+      .then(function (st) {
+        var pending = sessionStorage.getItem('vibegate-pending')
+        if (pending && st.hash === pending) {
+          sessionStorage.removeItem('vibegate-pending')
+          sessionStorage.setItem('vibegate-applied', pending)
+        }
+        var applied = sessionStorage.getItem('vibegate-applied')
+        if (pending && st.hash !== pending) showStatus('warn', 'Saved. Waiting for the gate to reload the rules…')
+        else if (!st.lastReloadOk) showStatus('bad', 'The rules file on disk was rejected; the rules loaded at ' + time(st.loadedAt) + ' stay in force.')
+        else if (applied && applied === st.hash) showStatus('ok', 'Your change is in force since ' + time(st.loadedAt) + ': ' + st.rules + ' rules.')
+        else showStatus('', st.rules + ' rules in force since ' + time(st.loadedAt) + ' (sha256 ' + st.hash.slice(0, 12) + ').')
+        setTimeout(poll, pending ? 250 : 3000)
+      }).catch(function () { showStatus('bad', 'The gate did not answer the status request.'); setTimeout(poll, 5000) })
+  }
+  poll()
+
+  function renderProblems(list, check) {
+    list.textContent = ''
+    if (check.ok) list.appendChild(el('li', 'ok', check.summary))
+    ;(check.problems || []).forEach(function (p) { list.appendChild(el('li', p.severity || 'error', p.text || p)) })
+  }
+  var pendingText, pendingBase
+  function preview(result) {
+    var panel = $('preview'); if (!panel) return
+    pendingText = result.text; pendingBase = result.base
+    var diff = $('diff'); diff.textContent = ''
+    var lines = result.diff, run = [], seen = false, changed = false
+    function flush(atEnd) {
+      var n = run.length, head, tail
+      if (!seen) { head = []; tail = run.slice(-3) }
+      else if (atEnd) { head = run.slice(0, 3); tail = [] }
+      else if (n <= 7) { head = run; tail = [] }
+      else { head = run.slice(0, 3); tail = run.slice(-3) }
+      var skipped = n - head.length - tail.length
+      head.forEach(function (l) { diff.appendChild(el('div', '', '  ' + l.text)) })
+      if (skipped > 0) diff.appendChild(el('div', 'skip', '… ' + skipped + ' unchanged line' + (skipped === 1 ? '' : 's')))
+      tail.forEach(function (l) { diff.appendChild(el('div', '', '  ' + l.text)) })
+      run = []
+    }
+    lines.forEach(function (l) {
+      if (l.op === ' ') { run.push(l); return }
+      flush(false); seen = true; changed = true
+      diff.appendChild(el('div', l.op === '+' ? 'add' : 'del', (l.op === '+' ? '+ ' : '− ') + l.text))
+    })
+    flush(true)
+    if (!changed) { diff.textContent = ''; diff.appendChild(el('div', 'skip', 'No change.')) }
+    renderProblems($('preview-problems'), result)
+    $('save').disabled = !result.ok || !changed
+    panel.hidden = false; panel.focus(); panel.scrollIntoView({ block: 'start' })
+  }
+  function failed(err) {
+    var panel = $('preview')
+    if (panel) {
+      panel.hidden = false
+      renderProblems($('preview-problems'), { ok: false, problems: [err.message].concat((err.body && err.body.problems) || []) })
+      $('save').disabled = true
+      $('diff').textContent = ''
+      panel.focus()
+    } else showStatus('bad', err.message)
+  }
+  if ($('cancel')) $('cancel').addEventListener('click', function () { $('preview').hidden = true })
+  if ($('save')) $('save').addEventListener('click', function () {
+    $('save').disabled = true
+    post('/console/api/save', { text: pendingText, base: pendingBase }).then(function (saved) {
+      sessionStorage.setItem('vibegate-pending', saved.hash)
+      location.href = '/console'
+    }).catch(failed)
+  })
+
+  document.querySelectorAll('[data-edit]').forEach(function (b) {
+    b.addEventListener('click', function () {
+      var edit = { op: b.getAttribute('data-edit'), id: b.getAttribute('data-id') }
+      if (edit.op === 'move') edit.to = Number(b.getAttribute('data-to'))
+      post('/console/api/edit', { edit: edit, base: data.base }).then(preview).catch(failed)
+    })
+  })
+
+  var form = $('rule-form')
+  if (form) {
+    var kind = function () { return form.querySelector('input[name=kind]:checked').value }
+    var sync = function () { $('vibe-fields').hidden = kind() !== 'vibe' }
+    form.querySelectorAll('input[name=kind]').forEach(function (r) { r.addEventListener('change', sync) })
+    sync()
+    var split = function (v, sep) { return v.split(sep).map(function (s) { return s.trim() }).filter(Boolean) }
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault()
+      var f = form.elements
+      var rule = {
+        id: f.id.value.trim(), paths: split(f.paths.value, /\n/), hosts: split(f.hosts.value, ','),
+        methods: Array.prototype.filter.call(form.querySelectorAll('input[name=methods]'), function (c) { return c.checked }).map(function (c) { return c.value })
+      }
+      if (f.description.value.trim()) rule.description = f.description.value.trim()
+      if (f.ttl.value.trim()) rule.ttl = f.ttl.value.trim()
+      if (kind() === 'vibe') {
+        rule.vibe = f.vibe.value.trim()
+        rule.tokenIds = split(f.token_ids.value, ',').map(function (t) { return /^\d+$/.test(t) ? Number(t) : t })
+      } else rule.access = kind()
+      var edit = { op: 'add', rule: rule }
+      if (f.position.value !== 'end') edit.position = Number(f.position.value)
+      post('/console/api/edit', { edit: edit, base: data.base }).then(preview).catch(failed)
+    })
+  }
+
+  var yaml = $('yaml')
+  if (yaml) {
+    var timer, seq = 0
+    var check = function () {
+      var mine = ++seq
+      return post('/console/api/check', { text: yaml.value }).then(function (result) {
+        if (mine === seq) renderProblems($('problems'), result)
+        return result
+      })
+    }
+    yaml.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(function () { check().catch(failed) }, 300) })
+    $('review').addEventListener('click', function () { check().then(function (r) { r.text = yaml.value; r.base = data.base; preview(r) }).catch(failed) })
+    $('revert').addEventListener('click', function () { yaml.value = data.text; check().catch(failed) })
+  }
+
+  document.querySelectorAll('[data-rollback]').forEach(function (b) {
+    b.addEventListener('click', function () {
+      b.disabled = true
+      post('/console/api/rollback', { id: b.getAttribute('data-rollback') }).then(function (saved) {
+        sessionStorage.setItem('vibegate-pending', saved.hash)
+        location.href = '/console'
+      }).catch(function (err) { b.disabled = false; showStatus('bad', err.message + ' ' + ((err.body && err.body.problems) || []).join(' ')) })
+    })
+  })
+})()
+`
