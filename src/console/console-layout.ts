@@ -64,8 +64,8 @@ export function consoleLayout(body: string, o: LayoutOptions): string {
 </head><body>
 <a class="skip" href="#main">Skip to content</a>
 <header><div class="brand"><span class="logo" aria-hidden="true">◆</span> vibegate <span class="muted">operator console</span></div>${who}</header>
-${nav}<div id="status" role="status" aria-live="polite" class="status" hidden></div>
-<main id="main"><h1>${escapeHtml(o.title)}</h1>
+${nav}<main id="main"><div id="status" role="status" aria-live="polite" class="status" hidden></div>
+<h1>${escapeHtml(o.title)}</h1>
 ${body}</main>
 ${data}${script}
 </body></html>
@@ -100,7 +100,7 @@ nav a[aria-current=page]{background:var(--accent);color:var(--accent-fg)}
 nav a:hover{text-decoration:underline}
 main{max-width:68rem;margin:0 auto;padding:1rem 1.25rem 4rem}
 h1{font-size:1.5rem;margin:.75rem 0 1rem}h2{font-size:1.15rem;margin:1.5rem 0 .5rem}
-.status{max-width:68rem;margin:.75rem auto 0;padding:.6rem 1rem;border-radius:.5rem;border:1px solid var(--line);background:var(--card)}
+.status{margin:.75rem 0 .25rem;padding:.6rem 1rem;border-radius:.5rem;border:1px solid var(--line);background:var(--card)}
 .status.ok{background:var(--ok-bg);color:var(--ok);border-color:transparent}
 .status.bad{background:var(--bad-bg);color:var(--bad);border-color:transparent}
 .status.warn{background:var(--warn-bg);color:var(--warn);border-color:transparent}
@@ -109,6 +109,7 @@ h1{font-size:1.5rem;margin:.75rem 0 1rem}h2{font-size:1.15rem;margin:1.5rem 0 .5
 .card h2{margin:0;font-size:1.05rem;display:flex;justify-content:space-between;gap:.5rem;align-items:baseline}
 .card .pos{color:var(--muted);font-size:.85rem;font-weight:400}
 .card dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem .75rem;margin:0}
+.card dd code{display:inline-block;margin:.1rem 0;overflow-wrap:anywhere}
 .card dt{color:var(--muted);font-size:.9rem}.card dd{margin:0;min-width:0;overflow-wrap:anywhere}
 .card .actions{margin-top:auto;display:flex;gap:.5rem;flex-wrap:wrap;padding-top:.5rem;border-top:1px solid var(--line)}
 code,.mono,textarea{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9rem}
@@ -118,22 +119,24 @@ code{background:var(--code);padding:.05rem .3rem;border-radius:.25rem}
 .vibe{display:flex;gap:.5rem;align-items:center;margin:.15rem 0}
 .vibe img{width:40px;height:40px;border-radius:.4rem;object-fit:cover;background:var(--code);flex:none}
 .vibe .ph{width:40px;height:40px;border-radius:.4rem;background:var(--code);flex:none;display:grid;place-items:center;color:var(--muted)}
-ul.req{margin:.25rem 0 0;padding-left:1rem}
-button,.button{font:inherit;border-radius:.5rem;border:1px solid var(--line);background:var(--card);color:var(--fg);padding:.4rem .8rem;cursor:pointer;min-height:2.25rem}
-button.primary{background:var(--accent);color:var(--accent-fg);border-color:var(--accent);font-weight:600}
+ul.req{margin:.25rem 0 0;padding:0 0 0 .6rem;list-style:none;border-left:2px solid var(--line)}
+button,.button{display:inline-block;text-decoration:none;font:inherit;border-radius:.5rem;border:1px solid var(--line);background:var(--card);color:var(--fg);padding:.4rem .8rem;cursor:pointer;min-height:2.25rem}
+button.primary,.button.primary{background:var(--accent);color:var(--accent-fg);border-color:var(--accent);font-weight:600}
 button.danger{color:var(--bad);border-color:var(--bad)}
 button.link{border:0;background:none;color:var(--accent);padding:0;min-height:0;text-decoration:underline}
 button:disabled{opacity:.55;cursor:not-allowed}
 label{display:block;font-weight:600;margin:.75rem 0 .25rem}
 .hint{color:var(--muted);font-size:.9rem;margin:.15rem 0 0;font-weight:400}
 input,select,textarea{font:inherit;width:100%;padding:.45rem .6rem;border:1px solid var(--line);border-radius:.5rem;background:var(--card);color:var(--fg)}
-textarea{min-height:24rem;line-height:1.45;tab-size:2;resize:vertical}
+textarea{line-height:1.45;tab-size:2;resize:vertical}
+#yaml{min-height:28rem;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9rem;white-space:pre;overflow-wrap:normal;overflow-x:auto}
 fieldset{border:1px solid var(--line);border-radius:.75rem;padding:.5rem 1rem 1rem;margin:1rem 0;background:var(--card)}
 legend{font-weight:700;padding:0 .25rem}
 .row{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,14rem),1fr));gap:0 1rem}
 .choices{display:flex;gap:1rem;flex-wrap:wrap}.choices label{font-weight:400;display:flex;gap:.4rem;align-items:center;margin:.25rem 0}.choices input{width:auto}
 .toolbar{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center;margin:.75rem 0}
 .problems{list-style:none;padding:0;margin:.5rem 0}
+.problems button{all:unset;cursor:pointer;display:block;width:100%}.problems button:focus-visible{outline:2px solid currentColor}
 .problems li{padding:.4rem .6rem;border-radius:.4rem;margin:.25rem 0;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85rem;overflow-wrap:anywhere}
 .problems .error{background:var(--bad-bg);color:var(--bad)}.problems .warning{background:var(--warn-bg);color:var(--warn)}.problems .ok{background:var(--ok-bg);color:var(--ok)}
 .diff{background:var(--card);border:1px solid var(--line);border-radius:.5rem;overflow:auto;max-height:28rem;margin:.5rem 0;padding:.5rem 0}

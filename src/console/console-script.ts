@@ -79,7 +79,24 @@ export const CONSOLE_SCRIPT = String.raw`(function () {
   function renderProblems(list, check) {
     list.textContent = ''
     if (check.ok) list.appendChild(el('li', 'ok', check.summary))
-    ;(check.problems || []).forEach(function (p) { list.appendChild(el('li', p.severity || 'error', p.text || p)) })
+    var editor = $('yaml')
+    ;(check.problems || []).forEach(function (p) {
+      var li = el('li', p.severity || 'error')
+      if (editor && p.line) {
+        // Jumps to the problem in the editor.
+        var b = el('button', '', p.text)
+        b.type = 'button'
+        b.addEventListener('click', function () {
+          var lines = editor.value.split('\n'), at = 0
+          for (var i = 0; i < p.line - 1 && i < lines.length; i++) at += lines[i].length + 1
+          at += Math.max(0, p.column - 1)
+          editor.focus(); editor.setSelectionRange(at, at)
+          editor.scrollTop = Math.max(0, (p.line - 5) * parseFloat(getComputedStyle(editor).lineHeight))
+        })
+        li.appendChild(b)
+      } else li.textContent = p.text || p
+      list.appendChild(li)
+    })
   }
   var pendingText, pendingBase
   function preview(result) {
