@@ -125,6 +125,13 @@ try {
   await page.goto(`${url}/console/history`)
   await shot(page, '08-history')
 
+  await page.goto(`${url}/console/explain`)
+  await page.fill('#x-url', '/videos/yellow/hd')
+  await page.fill('#x-user', 'bob')
+  await page.click('#explain-form button[type=submit]')
+  await page.waitForSelector('#explain-result table')
+  await shot(page, '09-explain')
+
   const phone = await browser.newContext({
     viewport: { width: 390, height: 844 },
     isMobile: true,
@@ -133,9 +140,9 @@ try {
   })
   const mobile = await phone.newPage()
   await mobile.goto(`${url}/console`)
-  await shot(mobile, '09-rules-phone', false)
+  await shot(mobile, '10-rules-phone', false)
   await mobile.goto(`${url}/console/rules/new`)
-  await shot(mobile, '10-add-rule-phone', false)
+  await shot(mobile, '11-add-rule-phone', false)
 
   const dark = await browser.newContext({
     viewport: { width: 1280, height: 860 },
@@ -145,9 +152,9 @@ try {
   const night = await dark.newPage()
   await night.goto(`${url}/console`)
   await night.waitForSelector('#status:not([hidden])')
-  await shot(night, '11-rules-dark', false)
+  await shot(night, '12-rules-dark', false)
   await night.goto(`${url}/console/yaml`)
-  await shot(night, '12-yaml-dark', false)
+  await shot(night, '13-yaml-dark', false)
   console.log(shots.join('\n'))
 } finally {
   await browser.close()

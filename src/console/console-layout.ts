@@ -6,6 +6,7 @@ export const CONSOLE_SCREENS = [
   { path: '/console/rules/new', label: 'Add a rule' },
   { path: '/console/yaml', label: 'YAML' },
   { path: '/console/history', label: 'History' },
+  { path: '/console/explain', label: 'Explain' },
 ] as const
 
 /** What every console page shows around its content. */
@@ -143,6 +144,8 @@ legend{font-weight:700;padding:0 .25rem}
 .diff div{white-space:pre;padding:0 .75rem;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85rem;min-height:1.3em}
 .diff .add{background:var(--ok-bg);color:var(--ok)}.diff .del{background:var(--bad-bg);color:var(--bad)}
 .diff .skip{color:var(--muted);font-style:italic}
+.result{background:var(--card);border:1px solid var(--line);border-radius:.75rem;padding:1rem;margin:1rem 0}
+.result .verdict{margin-top:0;font-size:1.2rem;font-weight:700}.result .allow{color:var(--ok)}.result .deny{color:var(--bad)}.result dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem}.result dt{color:var(--muted)}.result dd{margin:0;overflow-wrap:anywhere}
 #preview{border:2px solid var(--accent);border-radius:.75rem;padding:1rem;margin:1rem 0;background:var(--card)}
 #preview h2{margin-top:0}
 table{width:100%;border-collapse:collapse;background:var(--card);border:1px solid var(--line);border-radius:.5rem}

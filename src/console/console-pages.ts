@@ -104,3 +104,15 @@ export function historyBody(entries: readonly HistoryEntry[], hash: string): str
   return `<p class="hint">Every save is kept (the last 50). Restore puts a version back through the same checks as a save.</p>
 <table><thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">sha256</th><th scope="col"><span class="sr">Action</span></th></tr></thead><tbody>${rows.join('')}</tbody></table>`
 }
+
+/** The explain screen: a request and a user in, the decision and every rule for that user out. */
+export function explainBody(): string {
+  const methods = METHODS.map((m) => `<option>${m}</option>`).join('')
+  return `<p class="hint">The decision the gate would make, and why, with what OurSong reports the user holds (their public vibes).</p>
+<form id="explain-form" novalidate><div class="row">
+<div><label for="x-method">Method</label><select id="x-method" name="method">${methods}</select></div>
+<div><label for="x-url">URL or path</label><input id="x-url" name="url" required placeholder="/videos/yellow/hd or https://fans.example.com/videos/x" autocomplete="off"></div>
+<div><label for="x-user">OurSong user <span class="muted">(optional)</span></label><input id="x-user" name="user" autocomplete="off" aria-describedby="x-user-hint"><p class="hint" id="x-user-hint">An OurSong user id or uuid. Empty: a signed-out visitor.</p></div>
+</div><div class="toolbar"><button type="submit" class="primary">Explain</button></div></form>
+<section id="explain-result" class="result" hidden aria-live="polite"></section>`
+}

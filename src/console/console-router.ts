@@ -3,6 +3,8 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { VibeCatalog } from '../decision/vibe-catalog.js'
 import type { IdentityChain } from '../identity/identity-chain.js'
 import type { CookieSettings } from '../http/session-cookie.js'
+import type { OurSongClient } from '../oursong/oursong-client.js'
+import type { Rules } from '../rules/compiled-rules.js'
 import type { RulesStatus } from '../rules/watch-rules.js'
 import type { RulesLimits } from '../rules/rules-limits.js'
 import type { Clock } from '../util/clock.js'
@@ -13,6 +15,7 @@ import { consoleCsp, consoleLayout } from './console-layout.js'
 import {
   addRuleBody,
   errorBody,
+  explainBody,
   forbiddenBody,
   historyBody,
   rulesBody,
@@ -21,6 +24,7 @@ import {
 } from './console-pages.js'
 import { CONSOLE_SCRIPT } from './console-script.js'
 import { createCsrfTokens } from './csrf-tokens.js'
+import { explainForUser, fetchUserHoldings } from './explain-for-user.js'
 import { lineDiff } from './line-diff.js'
 import type { OperatorList } from './operator-list.js'
 import { applyRuleEdit } from './rule-edits.js'
@@ -44,6 +48,10 @@ export interface ConsoleRouterDeps {
   /** The rules watcher's status and an immediate re-read. */
   rulesStatus: () => RulesStatus
   reloadRules: () => Promise<void>
+  /** The rules in force, for explanations. */
+  rules: () => Rules
+  /** OurSong, for what a user holds (public API, the app's key only). */
+  client: OurSongClient
   /** Vibe titles and covers for the rule cards. */
   catalog: VibeCatalog
   /** Versions of the rules file kept in its history; default 50. */
@@ -181,6 +189,10 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router {
     page(res, 200, 'History', historyBody(entries, current.hash), '/console/history')
   })
 
+  router.get('/console/explain', (_req, res) => {
+    page(res, 200, 'Explain a decision', explainBody(), '/console/explain')
+  })
+
   router.get('/console/api/status', (_req, res) => {
     res.json(deps.rulesStatus())
   })
@@ -195,6 +207,48 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router {
     const current = await editor.read()
     const proposed = applyRuleEdit(current.text, edit)
     res.json({ text: proposed, ...(await checked(proposed)) })
+  })
+  router.post('/console/api/explain', access.stateChange, json, async (req, res) => {
+    const method = text(req.body, 'method').toUpperCase()
+    const url = text(req.body, 'url').trim()
+    const user = ((req.body as { user?: unknown }).user ?? '') as unknown
+    if (typeof user !== 'string')
+      throw new ConsoleError('console_bad_request', '"user" must be a string')
+    if (!/^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)$/.test(method))
+      throw new ConsoleError(
+        'console_bad_request',
+        `method: "${method.slice(0, 20)}" is not an HTTP method`,
+      )
+    if (!/^(\/|https?:\/\/)/i.test(url) || url.length > 2048)
+      throw new ConsoleError(
+        'console_bad_request',
+        'url: give a path starting with / or an http(s) URL',
+      )
+    const who = user.trim()
+    if (/^0x[0-9a-f]{40}$/i.test(who))
+      throw new ConsoleError(
+        'console_bad_request',
+        "user: OurSong's API cannot look a user up by wallet; give their OurSong user id or uuid",
+      )
+    if (who !== '' && !/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(who))
+      throw new ConsoleError(
+        'console_bad_request',
+        'user: an OurSong user id or uuid has letters, digits, _ and -',
+      )
+    const rules = deps.rules()
+    const holdings =
+      who === ''
+        ? undefined
+        : await fetchUserHoldings(deps.client, rules, who, AbortSignal.timeout(10_000))
+    const result = explainForUser(rules, method, url, holdings)
+    // Vibe titles for what is missing, from the catalog (null when OurSong does not say).
+    const vibes = new Set<string>()
+    for (const m of [...result.explanation.missing, ...result.rules.flatMap((r) => r.missing)])
+      if (m && typeof m === 'object' && 'vibe' in m) vibes.add(String(m.vibe))
+    const titles: Record<string, string | null> = {}
+    for (const u of await deps.catalog.unlocks([...vibes].map((vibe) => ({ vibe }))))
+      if ('vibe' in u) titles[u.vibe] = u.title
+    res.json({ ...result, holdings: holdings?.holdings ?? null, titles })
   })
   router.post('/console/api/save', access.stateChange, json, async (req, res) => {
     const saved = await editor.save(text(req.body, 'text'), text(req.body, 'base'), author(res))

@@ -254,6 +254,8 @@ export async function createGate(options: GateOptions): Promise<Gate> {
         ...(options.rulesLimits ? { rulesLimits: options.rulesLimits } : {}),
         rulesStatus: () => rulesSource.status(),
         reloadRules: () => rulesSource.reload(),
+        rules,
+        client,
         catalog,
         logger,
         clock,

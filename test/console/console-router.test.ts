@@ -242,3 +242,65 @@ async function until(check: () => Promise<boolean>, ms = 3000): Promise<void> {
     await new Promise((r) => setTimeout(r, 25))
   }
 }
+
+describe('explaining a decision for a user', () => {
+  test('uses what OurSong reports the user holds, and lists every rule for them', async () => {
+    const res = await post(carol, '/console/api/explain', {
+      method: 'GET',
+      url: '/videos/yellow/1.ts',
+      user: 'bob',
+    })
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as {
+      explanation: { decision: string; reason: string; missing: unknown[]; match: { id: string } }
+      rules: { id: string; unlocked: boolean }[]
+    }
+    expect(body.explanation).toMatchObject({
+      decision: 'deny',
+      reason: 'not_owned',
+      match: { id: 'yellow' },
+      missing: [{ vibe: 'nxwyqqow' }],
+    })
+    expect(body.rules.map((r) => [r.id, r.unlocked])).toEqual([
+      ['home', true],
+      ['yellow', false],
+    ])
+    const alice = (await (
+      await post(carol, '/console/api/explain', {
+        method: 'GET',
+        url: '/videos/yellow/1.ts',
+        user: 'alice',
+      })
+    ).json()) as { explanation: { decision: string; satisfied_by: { token_ids: number[] }[] } }
+    expect(alice.explanation.decision).toBe('allow')
+    expect(alice.explanation.satisfied_by[0]!.token_ids).toEqual([1, 2])
+  })
+
+  test('signed out, an unknown user, a wallet: each answered plainly', async () => {
+    const anon = (await (
+      await post(carol, '/console/api/explain', {
+        method: 'GET',
+        url: '/videos/yellow/1.ts',
+        user: '',
+      })
+    ).json()) as { explanation: { status: number } }
+    expect(anon.explanation.status).toBe(401)
+    const unknown = await post(carol, '/console/api/explain', {
+      method: 'GET',
+      url: '/',
+      user: 'nobody',
+    })
+    expect(unknown.status).toBe(400)
+    expect(((await unknown.json()) as { problems: string[] }).problems[0]).toMatch(
+      /no user "nobody"/,
+    )
+    const wallet = await post(carol, '/console/api/explain', {
+      method: 'GET',
+      url: '/',
+      user: `0x${'ab'.repeat(20)}`,
+    })
+    expect(((await wallet.json()) as { problems: string[] }).problems[0]).toMatch(
+      /cannot look a user up by wallet/,
+    )
+  })
+})
