@@ -132,6 +132,29 @@ try {
   await page.waitForSelector('#explain-result table')
   await shot(page, '09-explain')
 
+  // Some traffic for the Live screen: fans asking for content through the decision endpoint.
+  const paths = ['/videos/yellow/hd', '/videos/yellow', '/vip', '/members', '/audio/under-pressure']
+  for (let i = 0; i < 40; i++) {
+    const fan = ['alice', 'bob', 'carol'][i % 3]
+    await fetch(`${url}/authz/auth-request`, {
+      headers: {
+        'X-Original-Method': 'GET',
+        'X-Original-URI': paths[i % paths.length],
+        Authorization: `Bearer demo-token-${fan}`,
+      },
+    })
+    if (i % 8 === 7) await new Promise((r) => setTimeout(r, 1000))
+  }
+  await page.goto(`${url}/console/live`)
+  await page.waitForSelector('#feed td.allow')
+  await page.fill('#p-value', 'nxwyqqow')
+  await page.selectOption('#p-kind', 'vibe')
+  await page.click('#purge-form button')
+  await page.waitForFunction(
+    "document.getElementById('purge-result').textContent.startsWith('Purged')",
+  )
+  await shot(page, '10-live')
+
   const phone = await browser.newContext({
     viewport: { width: 390, height: 844 },
     isMobile: true,
@@ -140,9 +163,9 @@ try {
   })
   const mobile = await phone.newPage()
   await mobile.goto(`${url}/console`)
-  await shot(mobile, '10-rules-phone', false)
+  await shot(mobile, '11-rules-phone', false)
   await mobile.goto(`${url}/console/rules/new`)
-  await shot(mobile, '11-add-rule-phone', false)
+  await shot(mobile, '12-add-rule-phone', false)
 
   const dark = await browser.newContext({
     viewport: { width: 1280, height: 860 },
@@ -152,9 +175,12 @@ try {
   const night = await dark.newPage()
   await night.goto(`${url}/console`)
   await night.waitForSelector('#status:not([hidden])')
-  await shot(night, '12-rules-dark', false)
+  await shot(night, '13-rules-dark', false)
   await night.goto(`${url}/console/yaml`)
-  await shot(night, '13-yaml-dark', false)
+  await shot(night, '14-yaml-dark', false)
+  await night.goto(`${url}/console/live`)
+  await night.waitForSelector('#feed td.allow')
+  await shot(night, '15-live-dark', false)
   console.log(shots.join('\n'))
 } finally {
   await browser.close()

@@ -7,6 +7,7 @@ export const CONSOLE_SCREENS = [
   { path: '/console/yaml', label: 'YAML' },
   { path: '/console/history', label: 'History' },
   { path: '/console/explain', label: 'Explain' },
+  { path: '/console/live', label: 'Live' },
 ] as const
 
 /** What every console page shows around its content. */
@@ -95,7 +96,7 @@ header{display:flex;justify-content:space-between;align-items:center;gap:1rem;fl
 .brand{font-weight:700;letter-spacing:.01em}.logo{color:var(--accent)}
 .muted{color:var(--muted);font-weight:400}
 .who{display:flex;gap:.75rem;align-items:center;color:var(--muted);font-size:.95rem}
-nav ul{display:flex;gap:.25rem;list-style:none;margin:0;padding:.5rem 1rem;overflow-x:auto;border-bottom:1px solid var(--line);background:var(--card)}
+nav ul{display:flex;flex-wrap:wrap;gap:.25rem;list-style:none;margin:0;padding:.5rem 1rem;border-bottom:1px solid var(--line);background:var(--card)}
 nav a{display:block;padding:.4rem .8rem;border-radius:.5rem;text-decoration:none;color:var(--fg);white-space:nowrap}
 nav a[aria-current=page]{background:var(--accent);color:var(--accent-fg)}
 nav a:hover{text-decoration:underline}
@@ -146,6 +147,14 @@ legend{font-weight:700;padding:0 .25rem}
 .diff .skip{color:var(--muted);font-style:italic}
 .result{background:var(--card);border:1px solid var(--line);border-radius:.75rem;padding:1rem;margin:1rem 0}
 .result .verdict{margin-top:0;font-size:1.2rem;font-weight:700}.result .allow{color:var(--ok)}.result .deny{color:var(--bad)}.result dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem}.result dt{color:var(--muted)}.result dd{margin:0;overflow-wrap:anywhere}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,24rem),1fr));gap:1rem}
+figure{margin:0;background:var(--card);border:1px solid var(--line);border-radius:.75rem;padding:.75rem 1rem}
+figcaption{font-weight:600;display:flex;justify-content:space-between;gap:.5rem;flex-wrap:wrap}
+figure svg{width:100%;height:auto;display:block;margin-top:.5rem}
+.key{font-weight:400;font-size:.85rem;color:var(--muted)}.k-allow,.k-mean{color:var(--ok)}.k-deny,.k-max{color:var(--bad)}
+.bar-allow,.bar-mean{fill:var(--ok)}.bar-deny,.bar-max{fill:var(--bad)}.axis{stroke:var(--line)}.axis-label{fill:var(--muted);font-size:14px}
+.purge select{width:auto;flex:0 1 14rem}.purge input{width:auto;flex:1 1 14rem}
+td.allow{color:var(--ok)}td.deny{color:var(--bad)}
 #preview{border:2px solid var(--accent);border-radius:.75rem;padding:1rem;margin:1rem 0;background:var(--card)}
 #preview h2{margin-top:0}
 table{width:100%;border-collapse:collapse;background:var(--card);border:1px solid var(--line);border-radius:.5rem}

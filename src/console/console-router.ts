@@ -4,6 +4,7 @@ import type { VibeCatalog } from '../decision/vibe-catalog.js'
 import type { IdentityChain } from '../identity/identity-chain.js'
 import type { CookieSettings } from '../http/session-cookie.js'
 import type { OurSongClient } from '../oursong/oursong-client.js'
+import type { OwnershipChecker } from '../ownership/ownership-checker.js'
 import type { Rules } from '../rules/compiled-rules.js'
 import type { RulesStatus } from '../rules/watch-rules.js'
 import type { RulesLimits } from '../rules/rules-limits.js'
@@ -25,6 +26,8 @@ import {
 import { CONSOLE_SCRIPT } from './console-script.js'
 import { createCsrfTokens } from './csrf-tokens.js'
 import { explainForUser, fetchUserHoldings } from './explain-for-user.js'
+import type { LiveFeed } from './live-feed.js'
+import { liveRoutes } from './live-routes.js'
 import { lineDiff } from './line-diff.js'
 import type { OperatorList } from './operator-list.js'
 import { applyRuleEdit } from './rule-edits.js'
@@ -52,6 +55,10 @@ export interface ConsoleRouterDeps {
   rules: () => Rules
   /** OurSong, for what a user holds (public API, the app's key only). */
   client: OurSongClient
+  /** The live feed, fed by the gate's decision and OurSong call hooks. */
+  feed: LiveFeed
+  /** Cached ownership, for purges from the Live screen. */
+  ownership: Pick<OwnershipChecker, 'purgeUser' | 'purgeVibe'>
   /** Vibe titles and covers for the rule cards. */
   catalog: VibeCatalog
   /** Versions of the rules file kept in its history; default 50. */
@@ -192,6 +199,16 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router {
   router.get('/console/explain', (_req, res) => {
     page(res, 200, 'Explain a decision', explainBody(), '/console/explain')
   })
+
+  router.use(
+    liveRoutes({
+      feed: deps.feed,
+      ownership: deps.ownership,
+      stateChange: access.stateChange,
+      page: (res, status, title, body, current) => page(res, status, title, body, current),
+      logger: deps.logger,
+    }),
+  )
 
   router.get('/console/api/status', (_req, res) => {
     res.json(deps.rulesStatus())

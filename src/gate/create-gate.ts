@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis'
 import { createDecisionEngine } from '../decision/decision-engine.js'
 import { createVibeCatalog } from '../decision/vibe-catalog.js'
 import { createConsoleRouter } from '../console/console-router.js'
+import { createLiveFeed } from '../console/live-feed.js'
 import type { OperatorList } from '../console/operator-list.js'
 import { createAdminRouter, MIN_ADMIN_TOKEN_LENGTH } from '../http/admin-router.js'
 import { createAuthRouter } from '../http/auth-router.js'
@@ -174,7 +175,18 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     store = shared
     closers.push(() => shared!.close())
   }
-  const client = createOurSongClient({ ...options.oursong, logger, onCall: metrics.upstream })
+  // The console's live feed hears every decision and OurSong call, besides the metrics.
+  const feed = options.operators ? createLiveFeed({ clock }) : undefined
+  const client = createOurSongClient({
+    ...options.oursong,
+    logger,
+    onCall: feed
+      ? (event) => {
+          metrics.upstream(event)
+          feed.upstream(event)
+        }
+      : metrics.upstream,
+  })
   closers.push(() => client.close())
 
   // One view of OurSong's health for the ownership checks and the session re-validations.
@@ -242,7 +254,7 @@ export async function createGate(options: GateOptions): Promise<Gate> {
       logger,
     }),
   )
-  if (options.operators && rulesSource && typeof options.rules === 'string')
+  if (options.operators && feed && rulesSource && typeof options.rules === 'string')
     router.use(
       createConsoleRouter({
         operators: options.operators,
@@ -256,6 +268,8 @@ export async function createGate(options: GateOptions): Promise<Gate> {
         reloadRules: () => rulesSource.reload(),
         rules,
         client,
+        feed,
+        ownership,
         catalog,
         logger,
         clock,
@@ -274,7 +288,12 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     cookies,
     ...(options.authRequestHost ? { authRequestHost: options.authRequestHost } : {}),
     logger,
-    onDecision: metrics.decision,
+    onDecision: feed
+      ? (event) => {
+          metrics.decision(event)
+          feed.decision(event)
+        }
+      : metrics.decision,
   })
   const app = express()
   app.disable('x-powered-by')

@@ -304,3 +304,27 @@ describe('explaining a decision for a user', () => {
     )
   })
 })
+
+describe('the Live screen', () => {
+  test('shows recent decisions and purges cached ownership behind Origin and CSRF', async () => {
+    expect((await decide('/videos/yellow/1.ts', 'alice')).status).toBe(200)
+    const live = (await (await carol.request(`${gate.url}/console/api/live`)).json()) as {
+      recent: { rule: string; outcome: string }[]
+      seconds: { allowed: number }[]
+    }
+    expect(live.recent[0]).toMatchObject({ rule: 'yellow', outcome: 'allow' })
+    expect(JSON.stringify(live)).not.toContain(TOKENS.alice)
+    expect(live.seconds.reduce((n, s) => n + s.allowed, 0)).toBeGreaterThan(0)
+    const purged = await post(carol, '/console/api/purge', { vibe: 'nxwyqqow' })
+    expect(await purged.json()).toEqual({ purged: { vibe: 'nxwyqqow' } })
+    const refused = await post(
+      carol,
+      '/console/api/purge',
+      { vibe: 'x' },
+      { origin: 'http://evil.test' },
+    )
+    expect(refused.status).toBe(403)
+    const bad = await post(carol, '/console/api/purge', { user: '../x' })
+    expect(bad.status).toBe(400)
+  })
+})
