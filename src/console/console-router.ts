@@ -16,7 +16,6 @@ import { consoleCsp, consoleLayout } from './console-layout.js'
 import {
   addRuleBody,
   errorBody,
-  explainBody,
   forbiddenBody,
   historyBody,
   rulesBody,
@@ -25,7 +24,7 @@ import {
 } from './console-pages.js'
 import { CONSOLE_SCRIPT } from './console-script.js'
 import { createCsrfTokens } from './csrf-tokens.js'
-import { explainForUser, fetchUserHoldings } from './explain-for-user.js'
+import { explainRoutes } from './explain-routes.js'
 import type { LiveFeed } from './live-feed.js'
 import { liveRoutes } from './live-routes.js'
 import { lineDiff } from './line-diff.js'
@@ -196,9 +195,16 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router {
     page(res, 200, 'History', historyBody(entries, current.hash), '/console/history')
   })
 
-  router.get('/console/explain', (_req, res) => {
-    page(res, 200, 'Explain a decision', explainBody(), '/console/explain')
-  })
+  router.use(
+    explainRoutes({
+      rules: deps.rules,
+      client: deps.client,
+      catalog: deps.catalog,
+      stateChange: access.stateChange,
+      json,
+      page: (res, status, title, body, current) => page(res, status, title, body, current),
+    }),
+  )
 
   router.use(
     liveRoutes({
@@ -224,48 +230,6 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router {
     const current = await editor.read()
     const proposed = applyRuleEdit(current.text, edit)
     res.json({ text: proposed, ...(await checked(proposed)) })
-  })
-  router.post('/console/api/explain', access.stateChange, json, async (req, res) => {
-    const method = text(req.body, 'method').toUpperCase()
-    const url = text(req.body, 'url').trim()
-    const user = ((req.body as { user?: unknown }).user ?? '') as unknown
-    if (typeof user !== 'string')
-      throw new ConsoleError('console_bad_request', '"user" must be a string')
-    if (!/^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)$/.test(method))
-      throw new ConsoleError(
-        'console_bad_request',
-        `method: "${method.slice(0, 20)}" is not an HTTP method`,
-      )
-    if (!/^(\/|https?:\/\/)/i.test(url) || url.length > 2048)
-      throw new ConsoleError(
-        'console_bad_request',
-        'url: give a path starting with / or an http(s) URL',
-      )
-    const who = user.trim()
-    if (/^0x[0-9a-f]{40}$/i.test(who))
-      throw new ConsoleError(
-        'console_bad_request',
-        "user: OurSong's API cannot look a user up by wallet; give their OurSong user id or uuid",
-      )
-    if (who !== '' && !/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(who))
-      throw new ConsoleError(
-        'console_bad_request',
-        'user: an OurSong user id or uuid has letters, digits, _ and -',
-      )
-    const rules = deps.rules()
-    const holdings =
-      who === ''
-        ? undefined
-        : await fetchUserHoldings(deps.client, rules, who, AbortSignal.timeout(10_000))
-    const result = explainForUser(rules, method, url, holdings)
-    // Vibe titles for what is missing, from the catalog (null when OurSong does not say).
-    const vibes = new Set<string>()
-    for (const m of [...result.explanation.missing, ...result.rules.flatMap((r) => r.missing)])
-      if (m && typeof m === 'object' && 'vibe' in m) vibes.add(String(m.vibe))
-    const titles: Record<string, string | null> = {}
-    for (const u of await deps.catalog.unlocks([...vibes].map((vibe) => ({ vibe }))))
-      if ('vibe' in u) titles[u.vibe] = u.title
-    res.json({ ...result, holdings: holdings?.holdings ?? null, titles })
   })
   router.post('/console/api/save', access.stateChange, json, async (req, res) => {
     const saved = await editor.save(text(req.body, 'text'), text(req.body, 'base'), author(res))
