@@ -57,6 +57,8 @@ export async function startGateProcess(
       ...(config.operators ? { operators: config.operators } : {}),
       authRequestHost: config.authRequestHost,
       sessionRevalidateMs: config.sessionRevalidateMs,
+      branding: config.branding,
+      ...(config.templatesDir !== undefined ? { templates: config.templatesDir } : {}),
       metricsOnHandler: config.metricsPort === undefined,
       ...(options.metricsText ? { metricsText: options.metricsText } : {}),
       logger: options.logger,
@@ -65,6 +67,9 @@ export async function startGateProcess(
     if (err instanceof RulesFileError)
       return { ok: false, message: err.problems.map(formatProblem).join('\n') }
     if (err instanceof KeySetError) return { ok: false, message: err.message }
+    // A template with an unknown {{variable}} (the directory itself was checked with the config).
+    if (err instanceof TypeError && err.message.startsWith('templates:'))
+      return { ok: false, message: `vibegate serve: VIBEGATE_TEMPLATES ${err.message.slice(10)}` }
     if ((err as NodeJS.ErrnoException).code === 'ENOENT')
       return { ok: false, message: `vibegate serve: ${(err as Error).message}` }
     throw err
@@ -139,11 +144,22 @@ export async function listen(
   return undefined
 }
 
-/** Stops accepting, lets requests in flight finish (at most DRAIN_MS), then resolves. */
+/** How often a drain closes the connections that have gone idle since it began, ms. */
+const DRAIN_SWEEP_MS = 100
+
+/**
+ * Stops accepting, lets requests in flight finish (at most DRAIN_MS), then resolves. A
+ * keep-alive connection is closed as soon as it is idle: at once, or after the response in
+ * flight (requests that arrive meanwhile are answered with `Connection: close`, see
+ * createGateServer). Without the sweep, a connection busy when the drain began stayed open
+ * after its response, and a stop behind a keep-alive proxy always took the full DRAIN_MS.
+ */
 export async function drain(server: Server): Promise<void> {
   const drained = new Promise<void>((resolve) => server.close(() => resolve()))
   server.closeIdleConnections()
+  const sweep = setInterval(() => server.closeIdleConnections(), DRAIN_SWEEP_MS)
   const timer = setTimeout(() => server.closeAllConnections(), DRAIN_MS)
   await drained
+  clearInterval(sweep)
   clearTimeout(timer)
 }

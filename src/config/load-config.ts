@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import { existsSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { ACCENT_PATTERN } from '../http/fan-pages.js'
 import { availableParallelism } from 'node:os'
 import { MIN_SECRET_LENGTH } from '../identity/sealer.js'
 import { MIN_ADMIN_TOKEN_LENGTH } from '../http/admin-router.js'
@@ -51,6 +54,10 @@ export interface GateConfig {
    * cluster manager forked (pm2 cluster mode) is not taken for one.
    */
   clusterWorker: boolean
+  /** VIBEGATE_BRAND_NAME, VIBEGATE_BRAND_LOGO_URL, VIBEGATE_BRAND_ACCENT: the fan pages' branding. */
+  branding: { name?: string; logoUrl?: string; accent?: string }
+  /** VIBEGATE_TEMPLATES: a directory of fan page templates (`locked.html`, `not-found.html`). */
+  templatesDir: string | undefined
   /** What the operator should hear about at start-up (ephemeral keys, random secret). */
   warnings: string[]
 }
@@ -238,6 +245,29 @@ export function loadConfig(env: NodeJS.ProcessEnv): GateConfig {
     operatorsText === undefined ? undefined : parseOperatorList(operatorsText, 'VIBEGATE_OPERATORS')
   if (operators?.problems.length) problems.push(...operators.problems)
 
+  const brandName = value('VIBEGATE_BRAND_NAME')
+  if (brandName !== undefined && brandName.length > 80)
+    problems.push('VIBEGATE_BRAND_NAME must be at most 80 characters')
+  const logoUrl = value('VIBEGATE_BRAND_LOGO_URL')
+  if (logoUrl !== undefined && !isHttpUrl(logoUrl))
+    problems.push(
+      `VIBEGATE_BRAND_LOGO_URL must be an http(s) URL such as https://fans.example.com/logo.svg, got "${logoUrl}"`,
+    )
+  const accent = value('VIBEGATE_BRAND_ACCENT')
+  if (accent !== undefined && !ACCENT_PATTERN.test(accent))
+    problems.push(
+      `VIBEGATE_BRAND_ACCENT must be a CSS colour written #rrggbb (or #rgb), such as #6b3fd4, got "${accent}"`,
+    )
+  const templatesDir = value('VIBEGATE_TEMPLATES')
+  if (templatesDir !== undefined) {
+    if (!existsSync(templatesDir) || !statSync(templatesDir).isDirectory())
+      problems.push(`VIBEGATE_TEMPLATES: "${templatesDir}" is not a directory`)
+    else if (!existsSync(join(templatesDir, 'locked.html')))
+      problems.push(
+        `VIBEGATE_TEMPLATES: "${templatesDir}" has no locked.html (the page of every denial)`,
+      )
+  }
+
   if (problems.length > 0) throw new ConfigError(problems)
   return {
     port,
@@ -259,7 +289,21 @@ export function loadConfig(env: NodeJS.ProcessEnv): GateConfig {
     workers,
     operators: operators?.list,
     clusterWorker: value(CLUSTER_WORKER_VARIABLE) === '1',
+    branding: {
+      ...(brandName !== undefined ? { name: brandName } : {}),
+      ...(logoUrl !== undefined ? { logoUrl } : {}),
+      ...(accent !== undefined ? { accent } : {}),
+    },
+    templatesDir,
     warnings,
+  }
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(text).protocol)
+  } catch {
+    return false
   }
 }
 

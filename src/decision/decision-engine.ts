@@ -53,6 +53,14 @@ export type Decision =
       rule: CompiledRule | undefined
       /** For `not_owned`: what would unlock the content. */
       missing: Missing[]
+      /**
+       * For `not_owned`: what the user holds of the vibes in `missing` (none held: absent),
+       * from the snapshot the verdict was reached on, so the denial page can say "you hold
+       * #7" without another look-up.
+       */
+      held?: VibeHolding[]
+      /** For `not_owned`: who was denied (the page's "signed in as"; no tokens). */
+      user?: Identity['user']
       /** Why, for the log; never sent to clients. */
       problem?: string
     }
@@ -183,8 +191,9 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     if (!identity) return fromVerdict(anonymous, undefined, [])
 
     let verdict: AccessDecision
+    let snapshot: HoldingsSnapshot | undefined
     try {
-      const snapshot = rule?.requirement
+      snapshot = rule?.requirement
         ? ((yield {
             kind: 'holdings',
             owner: { uuid: identity.user.uuid, accessToken: identity.accessToken },
@@ -195,7 +204,15 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
     } catch (err) {
       return failure(err, rule)
     }
-    if (!verdict.allowed) return fromVerdict(verdict, identity, [])
+    if (!verdict.allowed) {
+      const denied = fromVerdict(verdict, identity, [])
+      if (denied.allowed || denied.reason !== 'not_owned' || !snapshot) return denied
+      const held = verdict.missing.flatMap((m) => {
+        const holding = 'vibe' in m ? snapshot.vibe(m.vibe) : undefined
+        return holding && holding.owned_amount > 0 ? [holding] : []
+      })
+      return { ...denied, held, user: identity.user }
+    }
     const vibes = verdict.satisfiedBy
     let token: string
     try {

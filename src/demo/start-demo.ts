@@ -5,13 +5,12 @@ import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { computeAddress, Wallet } from 'ethers'
 import { createGate } from '../gate/create-gate.js'
-import type { GateRequestContext } from '../gate/gate-middleware.js'
 import { createGateServer } from '../http/gate-server.js'
 import { answerStartingUp } from '../http/starting-up.js'
 import { loadFixture } from '../simulator/fixture.js'
 import { startSimulator } from '../simulator/start-simulator.js'
 import { silentLogger, type Logger } from '../util/logger.js'
-import { contentPage, DEMO_ITEMS, landingPage } from './demo-pages.js'
+import { coverPath, createDemoContentRouter } from './demo-content-router.js'
 
 const packaged = (path: string): string => fileURLToPath(new URL(`../../${path}`, import.meta.url))
 
@@ -76,7 +75,17 @@ async function buildDemo(
     { ...app0, redirect_uris: [...new Set([...app0.redirect_uris, ...redirects])] },
     ...fixture.apps.slice(1),
   ]
-  const sim = await startSimulator({ fixture: { ...fixture, apps }, port: 0, host: '127.0.0.1' })
+  // Vibes without cover art get the demo's generated covers, so the gate's locked page
+  // shows them too (through the simulator's vibe profiles).
+  const vibes = fixture.vibes.map((v) => ({
+    ...v,
+    cover_image: v.cover_image ?? `${url}${coverPath(v.id)}`,
+  }))
+  const sim = await startSimulator({
+    fixture: { ...fixture, apps, vibes },
+    port: 0,
+    host: '127.0.0.1',
+  })
   const gate = await createGate({
     rules: packaged('rules/demo.yaml'),
     publicUrl: url,
@@ -108,24 +117,12 @@ async function buildDemo(
   })
   site.get('/favicon.ico', (_req, res) => void res.status(204).end())
   site.use(gate.protect())
-  site.get('/', (_req, res) => {
-    res
-      .type('html')
-      .send(
-        landingPage(
-          fans.map((u) => ({ id: u.id, address: computeAddress(u.wallet_private_key!) })),
-        ),
-      )
-  })
-  for (const item of DEMO_ITEMS) {
-    site.get(item.path, (req, res) => {
-      const { token } = (req as unknown as { vibegate: GateRequestContext }).vibegate
-      const claims = token
-        ? JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'))
-        : {}
-      res.type('html').send(contentPage(item, claims))
-    })
-  }
+  site.use(
+    createDemoContentRouter(
+      fixture,
+      fans.map((u) => ({ id: u.id, address: computeAddress(u.wallet_private_key!) })),
+    ),
+  )
   serve(site)
 
   return {

@@ -3,13 +3,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import type { Redis } from 'ioredis'
 import { createDecisionEngine } from '../decision/decision-engine.js'
-import { createVibeCatalog } from '../decision/vibe-catalog.js'
+import { createVibeCatalog, type VibeCatalog } from '../decision/vibe-catalog.js'
 import { createConsoleRouter } from '../console/console-router.js'
 import { createLiveFeed } from '../console/live-feed.js'
 import type { OperatorList } from '../console/operator-list.js'
 import { createAdminRouter, MIN_ADMIN_TOKEN_LENGTH } from '../http/admin-router.js'
 import { createAuthRouter } from '../http/auth-router.js'
-import { createDecisionHandler } from '../http/decision-handler.js'
+import { createDecisionHandler, prefersHtml } from '../http/decision-handler.js'
+import { FAN_PAGE_SCRIPT_PATH, serveFanPageScript } from '../http/fan-page-script.js'
+import { createFanPages, sendFanPage, type FanPageBranding } from '../http/fan-pages.js'
 import type { AuthRequestHostSource } from '../http/original-request.js'
 import { createJwksHandler, JWKS_PATH } from '../http/jwks-handler.js'
 import { cookieSettings } from '../http/session-cookie.js'
@@ -92,6 +94,20 @@ export interface GateOptions {
    * `parseOperatorList`); unset: no console, `/console` answers 404. Needs `rules` as a file.
    */
   operators?: OperatorList
+  /**
+   * The operator's branding of the pages fans see when denied (VIBEGATE_BRAND_NAME,
+   * VIBEGATE_BRAND_LOGO_URL, VIBEGATE_BRAND_ACCENT): name (default `vibegate`), an http(s)
+   * logo URL (default none) and an accent `#rrggbb` (default `#6b3fd4`). A bad accent or
+   * logo URL is a TypeError naming it.
+   */
+  branding?: FanPageBranding
+  /**
+   * VIBEGATE_TEMPLATES: a directory holding `locked.html` (every denial page) and
+   * optionally `not-found.html`, `{{variable}}` templates read once at start-up, every
+   * value HTML-escaped; default the built-in pages. A missing directory or file, or an
+   * unknown variable, is a TypeError naming it.
+   */
+  templates?: string
   logger?: Logger
   clock?: Clock
 }
@@ -131,6 +147,17 @@ export async function createGate(options: GateOptions): Promise<Gate> {
   const logger = options.logger ?? silentLogger()
   const clock = options.clock ?? systemClock
   const publicUrl = new URL(options.publicUrl)
+  // Built (and its options checked) before anything is opened; the catalog comes later.
+  const late: { catalog?: VibeCatalog } = {}
+  const pages = createFanPages({
+    publicUrl,
+    catalog: {
+      unlocks: (m) => late.catalog!.unlocks(m),
+      details: (m) => late.catalog!.details(m),
+    },
+    ...(options.branding ? { branding: options.branding } : {}),
+    ...(options.templates !== undefined ? { templates: options.templates } : {}),
+  })
   const metrics = createGateMetrics()
   const closers: (() => Promise<void>)[] = []
   let closing: Promise<void> | undefined
@@ -222,8 +249,6 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     issuer: publicUrl.origin,
     clock,
   })
-  const catalog = createVibeCatalog({ client, clock })
-  const cookies = cookieSettings(publicUrl)
   const engine = createDecisionEngine({
     rules,
     identity: identity.identity,
@@ -231,6 +256,9 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     tokens,
     logger,
   })
+  const catalog = createVibeCatalog({ client, clock })
+  late.catalog = catalog
+  const cookies = cookieSettings(publicUrl)
   const proxies = parseTrustedProxies(options.trustedProxies ?? '127.0.0.1/8,::1/128')
 
   // Paths match exactly, as the fast path compares them: `/AUTH/me` or `/auth/me/` is
@@ -275,6 +303,10 @@ export async function createGate(options: GateOptions): Promise<Gate> {
         clock,
       }),
     )
+  // In routes() too: a site using gate.routes() and gate.protect() serves the pages' script.
+  router.get(FAN_PAGE_SCRIPT_PATH, (req, res, next) => {
+    if (!serveFanPageScript(req, res, FAN_PAGE_SCRIPT_PATH)) next()
+  })
   const jwks = createJwksHandler(() => keysSource?.current() ?? fixedKeys!)
   router.get(JWKS_PATH, (req, res, next) => {
     if (!jwks(req, res)) next()
@@ -287,6 +319,7 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     publicUrl,
     cookies,
     ...(options.authRequestHost ? { authRequestHost: options.authRequestHost } : {}),
+    pages,
     logger,
     onDecision: feed
       ? (event) => {
@@ -320,11 +353,17 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     next()
   })
   app.use(router)
+  // Nobody's route: a browser gets the fan 404 page, anything else Express's own 404.
+  app.use((req, res, next) => {
+    if (!prefersHtml(req.headers.accept)) return next()
+    sendFanPage(res, 404, pages.notFound(), publicUrl)
+  })
 
   const metricsOnHandler = options.metricsOnHandler ?? true
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     if (decisions(req, res) || jwks(req, res)) return
     const path = pathOf(req.url)
+    if (serveFanPageScript(req, res, path)) return
     if (path === '/healthz')
       return void res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok\n')
     if (path === '/readyz' || (path === '/metrics' && metricsOnHandler)) {
@@ -368,7 +407,7 @@ export async function createGate(options: GateOptions): Promise<Gate> {
 
   return {
     routes: () => router,
-    protect: () => gateMiddleware({ engine, catalog, cookies, publicUrl }),
+    protect: () => gateMiddleware({ engine, catalog, cookies, publicUrl, pages }),
     require(requirement) {
       const inline = parseRules(
         JSON.stringify({
@@ -384,7 +423,7 @@ export async function createGate(options: GateOptions): Promise<Gate> {
         tokens,
         logger,
       })
-      return gateMiddleware({ engine: inlineEngine, catalog, cookies, publicUrl })
+      return gateMiddleware({ engine: inlineEngine, catalog, cookies, publicUrl, pages })
     },
     handler,
     metricsHandler,

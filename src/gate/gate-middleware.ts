@@ -4,7 +4,7 @@ import { rateSubject } from '../http/rate-subject.js'
 import type { VibeCatalog } from '../decision/vibe-catalog.js'
 import type { SessionUser } from '../identity/session-store.js'
 import type { VibeHolding } from '../rules/requirement.js'
-import { lockedPage, messagePage } from '../http/html-page.js'
+import { createFanPages, sendFanPage, type FanPages } from '../http/fan-pages.js'
 import { headerOnce, singleCookie, singleHeader } from '../http/request-headers.js'
 import type { CookieSettings } from '../http/session-cookie.js'
 
@@ -30,7 +30,10 @@ export function gateMiddleware(deps: {
   catalog: VibeCatalog
   cookies: CookieSettings
   publicUrl: URL
+  /** The pages browsers get for a denial; default the built-in ones, unbranded. */
+  pages?: FanPages
 }): RequestHandler {
+  const pages = deps.pages ?? createFanPages({ publicUrl: deps.publicUrl, catalog: deps.catalog })
   return (req: Request, res: Response, next: NextFunction) => {
     void (async () => {
       const authorization = headerOnce(req, 'authorization')
@@ -70,26 +73,28 @@ export function gateMiddleware(deps: {
           .json({ error: 'rate_limited', message: 'Too many new sign-ins; retry in a second.' })
         return
       }
-      const html = req.accepts(['json', 'html']) === 'html'
+      if (req.accepts(['json', 'html']) === 'html') {
+        const page = await pages.denial({
+          status: decision.status,
+          reason: publicReason(decision.reason),
+          requirement: decision.rule?.requirement,
+          missing: decision.missing,
+          ...(decision.held ? { held: decision.held } : {}),
+          ...(decision.user ? { user: decision.user } : {}),
+          returnTo: req.originalUrl,
+        })
+        sendFanPage(res, decision.status, page, deps.publicUrl)
+        return
+      }
       if (decision.status === 401) {
         const login = new URL('/auth/login', deps.publicUrl)
         login.searchParams.set('return_to', req.originalUrl)
-        res.status(401)
-        if (html)
-          res.type('html').send(
-            messagePage('Sign in to continue', 'This page is for OurSong members.', {
-              href: login.href,
-              text: 'Sign in with OurSong',
-            }),
-          )
-        else res.json({ error: 'no_identity', message: 'Sign in first.', login: login.href })
+        res.status(401).json({ error: 'no_identity', message: 'Sign in first.', login: login.href })
         return
       }
       if (decision.reason === 'not_owned' && decision.rule) {
         const requires = await deps.catalog.unlocks(decision.missing)
-        res.status(403)
-        if (html) res.type('html').send(lockedPage(requires))
-        else res.json({ error: 'not_owned', rule: decision.rule.id, requires })
+        res.status(403).json({ error: 'not_owned', rule: decision.rule.id, requires })
         return
       }
       res.status(decision.status).json({ error: decision.reason, message: 'Access denied.' })

@@ -8,7 +8,7 @@ import {
 import type { VibeCatalog } from '../decision/vibe-catalog.js'
 import { createLogThrottle } from '../util/log-throttle.js'
 import { silentLogger, type Logger } from '../util/logger.js'
-import { lockedPage } from './html-page.js'
+import { createFanPages, sendFanPage, type FanPages } from './fan-pages.js'
 import {
   decisionEndpointOf,
   readOriginalRequest,
@@ -41,6 +41,8 @@ export interface DecisionHandlerOptions {
   cookies: CookieSettings
   /** Where `/authz/auth-request` reads the host; default `x-forwarded-host`. */
   authRequestHost?: AuthRequestHostSource
+  /** The pages browsers get for a denial; default the built-in ones, unbranded. */
+  pages?: FanPages
   logger?: Logger
   onDecision?: (event: DecisionEvent) => void
 }
@@ -55,6 +57,8 @@ export function createDecisionHandler(
   options: DecisionHandlerOptions,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   const logger = options.logger ?? silentLogger()
+  const pages =
+    options.pages ?? createFanPages({ publicUrl: options.publicUrl, catalog: options.catalog })
   // Denials are logged at most 10 a second per reason; `suppressed` counts the rest.
   const throttle = createLogThrottle()
 
@@ -73,12 +77,13 @@ export function createDecisionHandler(
         403,
         'untrusted_proxy',
         undefined,
+        undefined,
         `peer ${req.socket.remoteAddress} is not a trusted proxy`,
       )
     }
     const original = readOriginalRequest(endpoint, req, options.authRequestHost)
     if ('problem' in original)
-      return deny(endpoint, req, res, 403, 'bad_request', undefined, original.problem)
+      return deny(endpoint, req, res, 403, 'bad_request', undefined, undefined, original.problem)
     const authorization = headerOnce(req, 'authorization')
     if (authorization === null) {
       return deny(
@@ -88,6 +93,7 @@ export function createDecisionHandler(
         403,
         'bad_request',
         undefined,
+        original,
         'Authorization was sent more than once',
       )
     }
@@ -117,7 +123,7 @@ export function createDecisionHandler(
       endpoint === 'forward-auth' &&
       prefersHtml(singleHeader(req, 'accept'))
     ) {
-      const returnTo = `${original.proto ?? options.publicUrl.protocol.slice(0, -1)}://${original.host}${original.target}`
+      const returnTo = originalUrl(original)
       const login = new URL('/auth/login', options.publicUrl)
       login.searchParams.set('return_to', returnTo)
       res.setHeader('Cache-Control', 'no-store')
@@ -131,7 +137,7 @@ export function createDecisionHandler(
       endpoint === 'auth-request' && (decision.status === 503 || decision.status === 429)
         ? 403
         : decision.status
-    return deny(endpoint, req, res, status, decision.reason, decision, decision.problem)
+    return deny(endpoint, req, res, status, decision.reason, decision, original, decision.problem)
   }
 
   const allow = (
@@ -165,6 +171,7 @@ export function createDecisionHandler(
     status: number,
     reason: DecisionReason,
     decision: Extract<Decision, { allowed: false }> | undefined,
+    original: OriginalRequest | undefined,
     problem: string | undefined,
   ): void | Promise<void> => {
     res.setHeader('Cache-Control', 'no-store')
@@ -185,16 +192,28 @@ export function createDecisionHandler(
       }
     }
     const rule = decision?.rule
+    // A browser gets the page whatever the reason; other clients the contract's bodies.
+    if (prefersHtml(singleHeader(req, 'accept'))) {
+      return pages
+        .denial({
+          status,
+          reason: publicReason(reason),
+          requirement: rule?.requirement,
+          missing: decision?.missing ?? [],
+          ...(decision?.held ? { held: decision.held } : {}),
+          ...(decision?.user ? { user: decision.user } : {}),
+          returnTo: original ? originalUrl(original) : '/',
+        })
+        .then((page) => {
+          sendFanPage(res, status, page, options.publicUrl)
+          options.onDecision?.({ endpoint, status, reason, rule: rule?.id })
+        })
+    }
     if (reason === 'not_owned' && rule) {
       return options.catalog.unlocks(decision.missing).then((requires) => {
-        const html = prefersHtml(singleHeader(req, 'accept'))
-        res.setHeader('Content-Type', html ? 'text/html; charset=utf-8' : 'application/json')
+        res.setHeader('Content-Type', 'application/json')
         res.statusCode = status
-        res.end(
-          html
-            ? lockedPage(requires)
-            : JSON.stringify({ error: 'not_owned', rule: rule.id, requires }),
-        )
+        res.end(JSON.stringify({ error: 'not_owned', rule: rule.id, requires }))
         options.onDecision?.({ endpoint, status, reason, rule: rule.id })
       })
     }
@@ -212,6 +231,12 @@ export function createDecisionHandler(
     res.end()
     options.onDecision?.({ endpoint, status, reason, rule })
   }
+
+  /** The URL the client asked for, to come back to after signing in. */
+  const originalUrl = (original: OriginalRequest): string =>
+    original.host
+      ? `${original.proto ?? options.publicUrl.protocol.slice(0, -1)}://${original.host}${original.target}`
+      : original.target
 
   return (req, res) => {
     const endpoint = decisionEndpointOf(req.url ?? '')

@@ -121,6 +121,9 @@ export function createGateServer(
     socket[IN_FLIGHT] = inFlight + 1
     ;(res as TrackedResponse)[SOCKET] = socket
     res.on('close', onResponseClose)
+    // Closed (draining): answer with `Connection: close`, so a keep-alive proxy stops
+    // sending here and the connection ends with this response.
+    if (!server.listening) res.shouldKeepAlive = false
   }
   server.connectionStats = () => ({ open: idle.size + busyCount, evicted, refused })
   return server

@@ -9,6 +9,7 @@ import { storeKey } from '../store/store-key.js'
 import { createLookupBudget } from './lookup-budget.js'
 import type { SessionUser } from './session-store.js'
 import { sessionUserOf } from './session-user.js'
+import { silentLogger, type Logger } from '../util/logger.js'
 
 /** Options of {@link createBearerIdentity}. */
 export interface BearerIdentityOptions {
@@ -42,6 +43,16 @@ export interface BearerIdentityOptions {
    * expire with the cached answer. Default 10000; 0 turns the in-process tier off.
    */
   localMaxEntries?: number
+  /**
+   * Refresh-ahead window, ms; default 5000, 0 turns it off. A valid token answered from
+   * this process with less than this left is asked of OurSong again in the background,
+   * once, while the cached user keeps being served until its own expiry: a token in steady
+   * use never expires under its requests (which would otherwise wait for OurSong once per
+   * `validTtlMs`), and a revoked one is refused as soon as the refresh hears of it.
+   */
+  refreshAheadMs?: number
+  /** Where a failed refresh-ahead is noted (debug); default silent. */
+  logger?: Logger
 }
 
 /** Resolves OurSong access tokens presented as `Authorization: Bearer` to their users. */
@@ -122,6 +133,11 @@ export function createBearerIdentity(options: BearerIdentityOptions): BearerIden
         detail: `new Bearer tokens over budget (${maxLookups}/s in all, ${maxPerClient}/s per client)`,
       })
     }
+    return ask(accessToken, key)
+  }
+
+  /** Asks OurSong who the token's user is, and remembers the answer (refused ones too). */
+  const ask = async (accessToken: string, key: string): Promise<SessionUser | undefined> => {
     try {
       const user = sessionUserOf(await client.authUser(accessToken))
       knownValid.set(key, true, clock.now() + knownValidTtlMs)
@@ -133,11 +149,31 @@ export function createBearerIdentity(options: BearerIdentityOptions): BearerIden
     }
   }
 
+  const refreshAheadMs = options.refreshAheadMs ?? 5000
+  const logger = options.logger ?? silentLogger()
+  /** A background look-up of a valid token near its expiry, unless one is in flight. */
+  const refreshSoon = (accessToken: string): void => {
+    if (inFlight.has(accessToken)) return
+    // A known-valid token: not counted against the budgets (see knownValidTtlMs).
+    const pending = ask(accessToken, storeKey('bearer', accessToken)).finally(() =>
+      inFlight.delete(accessToken),
+    )
+    inFlight.set(accessToken, pending)
+    // The cached user stays until it expires; the next request then asks as usual.
+    pending.catch((err: unknown) =>
+      logger.debug({ err: String(err) }, 'refresh-ahead of a Bearer token failed'),
+    )
+  }
+
   const peek = (accessToken: string): SessionUser | undefined | NotNow => {
     // OurSong tokens are opaque but not tiny, and a header is bounded anyway.
     if (accessToken.length < 8 || accessToken.length > 4096) return undefined
     const near = local?.get(accessToken)
-    return near && near.expiresAt > clock.now() ? (near.value ?? undefined) : NOT_NOW
+    if (!near) return NOT_NOW
+    const left = near.expiresAt - clock.now()
+    if (left <= 0) return NOT_NOW
+    if (near.value && left <= refreshAheadMs) refreshSoon(accessToken)
+    return near.value ?? undefined
   }
 
   return {

@@ -87,7 +87,12 @@ export function createIdentity(options: IdentityOptions): IdentityServices {
     ...(options.breaker ? { breaker: options.breaker } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   })
-  const bearer = createBearerIdentity({ client: options.client, cache: options.store, clock })
+  const bearer = createBearerIdentity({
+    client: options.client,
+    cache: options.store,
+    clock,
+    ...(options.logger ? { logger: options.logger } : {}),
+  })
   const oauth = createOAuthSignIn({
     client: options.client,
     store: options.store,

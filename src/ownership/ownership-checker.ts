@@ -45,6 +45,14 @@ export interface OwnershipOptions {
   maxIssuerVibes?: number
   /** Called for every holding lookup, for metrics. */
   onLookup?: (source: LookupSource) => void
+  /**
+   * Refresh-ahead window, ms; default 5000, 0 turns it off. A holding served from the
+   * cache with less than this left before it expires is asked of OurSong again in the
+   * background, once, while the cached answer keeps being served until its own expiry. So
+   * a holding in steady use never expires under its requests, which would otherwise wait
+   * for OurSong once per TTL. An answer is never served past its TTL either way.
+   */
+  refreshAheadMs?: number
 }
 
 /** Holdings lookups for the decision engine; see {@link createOwnershipChecker}. */
@@ -95,6 +103,45 @@ export function createOwnershipChecker(options: OwnershipOptions): OwnershipChec
   const { cache, client } = options
   const inflight = new Map<string, Promise<VibeHolding>>()
   const plans = new WeakMap<Requirement, Plan>()
+  const refreshAheadMs = options.refreshAheadMs ?? 5000
+  // Holdings being refreshed ahead: user, vibe and question, so that the requests of the
+  // last seconds before an expiry start one refresh, not one each.
+  const refreshing = new Set<string>()
+
+  /** Starts a background refresh of a holding served with less than refreshAheadMs left. */
+  const refreshSoon = (
+    owner: Owner,
+    vibeId: string,
+    question: Question,
+    expiresAt: number,
+  ): void => {
+    if (expiresAt - clock.now() > refreshAheadMs) return
+    const id = `${owner.uuid}\u0000${vibeId}\u0000${question}`
+    if (refreshing.has(id)) return
+    refreshing.add(id)
+    refresh(owner, vibeId, question, expiresAt)
+      .catch((err: unknown) =>
+        // The cached answer stays until it expires; the next request then asks as usual.
+        logger.debug({ vibe: vibeId, err: String(err) }, 'refresh-ahead of a holding failed'),
+      )
+      .finally(() => refreshing.delete(id))
+  }
+  const refresh = async (
+    owner: Owner,
+    vibeId: string,
+    question: Question,
+    expiresAt: number,
+  ): Promise<void> => {
+    const key = await cache.key('holding', scopesOf(owner.uuid, vibeId), question)
+    if (inflight.has(key)) return
+    // Another replica may have refreshed it already: then its answer is in Redis.
+    const newer = await cache.fresherShared<VibeHolding>(key, expiresAt)
+    if (newer && newer.expiresAt - clock.now() > refreshAheadMs) return
+    if (inflight.has(key)) return
+    const shared = fetchHolding(owner, vibeId, question, key).finally(() => inflight.delete(key))
+    inflight.set(key, shared)
+    await shared
+  }
 
   const holding = async (
     owner: Owner,
@@ -105,6 +152,7 @@ export function createOwnershipChecker(options: OwnershipOptions): OwnershipChec
     const hit = await cache.get<VibeHolding>(key)
     if (hit) {
       options.onLookup?.(hit.tier)
+      if (refreshAheadMs > 0) refreshSoon(owner, vibeId, question, hit.expiresAt)
       return hit.value
     }
     let shared = inflight.get(key)
@@ -235,6 +283,7 @@ export function createOwnershipChecker(options: OwnershipOptions): OwnershipChec
         const hit = cache.peek<VibeHolding>('holding', scopesOf(owner.uuid, vibe), question)
         if (!hit) return NOT_NOW
         held.set(vibe, hit.value)
+        if (refreshAheadMs > 0) refreshSoon(owner, vibe, question, hit.expiresAt)
       }
       for (let i = 0; i < questions.length; i++) options.onLookup?.('local')
       return snapshotOf(held, NO_ISSUERS)

@@ -51,6 +51,13 @@ export interface TieredCache {
   ): Promise<string>
   get<V>(key: string): Promise<CacheHit<V> | undefined>
   /**
+   * The shared tier's entry under `key` when it stays fresh longer than `than` (ms since
+   * the epoch), copied into the process; else undefined. Lets a replica that is about to
+   * refresh an entry find that another replica already did. Always undefined without a
+   * shared tier.
+   */
+  fresherShared<V>(key: string, than: number): Promise<CacheHit<V> | undefined>
+  /**
    * The in-process entry under the key {@link key} would give, when it is fresh and every
    * generation is known without I/O; else undefined (then ask `key` and `get`).
    */
@@ -146,6 +153,18 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
       : undefined
   }
 
+  /** The shared tier's entry under `key` when it expires after `than`, copied into the process. */
+  const sharedHit = async <V>(key: string, than: number): Promise<CacheHit<V> | undefined> => {
+    const text = await shared!.get(sharedKeyOf(key))
+    if (text === undefined) return undefined
+    const { v, e, w } = JSON.parse(text) as { v: string; e: number; w?: number }
+    if (e <= than || e <= clock.now()) return undefined
+    const value = deepFreeze(JSON.parse(v) as V)
+    // An entry of an older gate has no `w`: assume the oldest it could be.
+    local.set(key, { value, writtenAt: w ?? e - maxEntryAgeMs }, e)
+    return { value, expiresAt: e, tier: 'shared' as const }
+  }
+
   return {
     async key(namespace, scopes, ...parts) {
       if (namespace.includes(':')) throw new TypeError(`a cache namespace has no ':': ${namespace}`)
@@ -169,15 +188,11 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
     async get<V>(key: string) {
       const near = localHit<V>(key)
       if (near || !shared) return near
-      const now = clock.now()
-      const text = await shared.get(sharedKeyOf(key))
-      if (text === undefined) return undefined
-      const { v, e, w } = JSON.parse(text) as { v: string; e: number; w?: number }
-      if (e <= now) return undefined
-      const value = deepFreeze(JSON.parse(v) as V)
-      // An entry of an older gate has no `w`: assume the oldest it could be.
-      local.set(key, { value, writtenAt: w ?? e - maxEntryAgeMs }, e)
-      return { value, expiresAt: e, tier: 'shared' as const }
+      return sharedHit<V>(key, clock.now())
+    },
+
+    async fresherShared<V>(key: string, than: number) {
+      return shared ? sharedHit<V>(key, than) : undefined
     },
 
     async set(key, value, ttlMs) {

@@ -23,6 +23,7 @@ import { errorReply, sendReply, type Reply } from './reply.js'
 import { UPSTREAM_ROUTES, type UpstreamRoute } from './routes.js'
 import { setHolding, type HoldingChange } from './set-holding.js'
 import { SimError } from './sim-error.js'
+import { vibePage } from './vibe-page.js'
 
 /** Options of {@link createSimulator}. */
 export interface CreateSimulatorOptions {
@@ -106,10 +107,14 @@ export function createSimulator(options: CreateSimulatorOptions): Simulator {
     const path = q === -1 ? rawUrl : rawUrl.slice(0, q)
     let route = '(unknown)'
     let reply: Reply
+    let page: Reply | undefined
     try {
       if (path.startsWith('/__sim/')) {
         route = path
         reply = await handleControl(req, path, controls)
+      } else if ((page = vibePage(world, method, path))) {
+        route = '/project/{vibe_id}'
+        reply = page
       } else {
         const match = router.match(path)
         if (!match) throw new SimError(404, 'Not found.')

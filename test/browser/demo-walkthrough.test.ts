@@ -56,7 +56,65 @@ maybe('the demo in headless Chromium', () => {
     )
     expect(await page.textContent('#who')).toContain('Alice (alice)')
     const hd = page.locator('li[data-path="/videos/yellow/hd"] .state')
-    expect(await hd.textContent()).toBe('unlocked')
+    expect(await hd.textContent()).toBe('Unlocked')
+    const pressure = page.locator('li[data-path="/audio/under-pressure"] .state')
+    expect(await pressure.textContent()).toBe('Locked')
+  }, 30_000)
+
+  test('the landing page shows titles and cover art, never vibe ids', async () => {
+    const page = await (await browser.newContext()).newPage()
+    await page.goto(demo.url)
+    await page.waitForSelector('#signin:not([hidden])')
+    const text = (await page.textContent('body'))!
+    expect(text).toContain('Coldplay - Yellow (HD cut)')
+    expect(text).toContain('Video Killed The Radio Star')
+    for (const id of ['nxwyqqow', 'xdwbppyw', 'mzwkaxwy', 'npwjlbwq', 'xdrbpvjr'])
+      expect(await page.innerText('body')).not.toContain(id)
+    await page.waitForFunction(
+      '[...document.images].length >= 7 && [...document.images].every((i) => i.complete && i.naturalWidth > 0 && i.alt)',
+    )
+    expect(await page.locator('h1').count()).toBe(1)
+    expect(await page.locator('a button, button a').count()).toBe(0)
+  }, 30_000)
+
+  test('a video page plays its video; the JWT is hidden until "details" is opened', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await page.goto(`${demo.url}/auth/login?return_to=/videos/yellow/hd`)
+    await page.fill('input[name=username]', 'alice')
+    await page.fill('input[name=password]', 'alice-pass')
+    const media = page.waitForResponse((r) => r.url().endsWith('/videos/yellow/hd/media.mp4'))
+    await Promise.all([
+      page.waitForURL(`${demo.url}/videos/yellow/hd`),
+      page.click('button[value=approve]'),
+    ])
+    const response = await media
+    expect([200, 206]).toContain(response.status())
+    expect(response.headers()['content-type']).toMatch(/^video\/mp4/)
+    await page.waitForFunction("document.querySelector('video').readyState >= 2")
+    const played = await page.evaluate(
+      "(async () => { const v = document.querySelector('video'); v.muted = true; await v.play(); await new Promise((r) => setTimeout(r, 400)); return { time: v.currentTime, error: v.error, width: v.videoWidth } })()",
+    )
+    expect(played).toMatchObject({ error: null, width: 128 })
+    expect((played as { time: number }).time).toBeGreaterThan(0)
+    expect(await page.isVisible('pre.jwt')).toBe(false)
+    expect(await page.isVisible('pre.claims')).toBe(false)
+    await page.click('summary')
+    expect(await page.isVisible('pre.jwt')).toBe(true)
+    expect(await page.textContent('pre.claims')).toContain('"rule": "yellow-hd"')
+  }, 30_000)
+
+  test('an audio page has an audio player that loads', async () => {
+    const page = await (await browser.newContext()).newPage()
+    await page.goto(`${demo.url}/auth/login?return_to=/audio/under-pressure`)
+    await page.fill('input[name=username]', 'carol')
+    await page.fill('input[name=password]', 'carol-pass')
+    await Promise.all([
+      page.waitForURL(`${demo.url}/audio/under-pressure`),
+      page.click('button[value=approve]'),
+    ])
+    await page.waitForFunction("document.querySelector('audio[controls]').readyState >= 1")
+    expect(await page.evaluate("document.querySelector('audio').duration")).toBeCloseTo(3.25, 1)
   }, 30_000)
 
   test('a fan without the vibe sees what would unlock it', async () => {
@@ -68,7 +126,7 @@ maybe('the demo in headless Chromium', () => {
       page.waitForURL(`${demo.url}/videos/yellow/hd`),
       page.click('button[value=approve]'),
     ])
-    expect(await page.textContent('h1')).toBe('This content is for holders')
+    expect(await page.textContent('h1')).toBe('You need Coldplay - Yellow to open this')
     expect(await page.textContent('body')).toContain('Coldplay - Yellow')
   }, 30_000)
 
@@ -81,6 +139,8 @@ maybe('the demo in headless Chromium', () => {
     await page.waitForFunction(
       "document.querySelector('#who')?.textContent?.includes('Signed in as')",
     )
-    expect(await page.textContent('#who')).toContain('Carol (carol) by wallet')
+    expect(await page.textContent('#who')).toContain('Carol (carol) with a wallet')
+    await Promise.all([page.waitForEvent('load'), page.click('#logout')])
+    await page.waitForSelector('#signin:not([hidden])')
   }, 30_000)
 })

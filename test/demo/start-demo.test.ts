@@ -72,7 +72,7 @@ describe('vibegate demo', () => {
     expect(page.status).toBe(403)
     const html = await page.text()
     expect(html).toContain('Coldplay - Yellow')
-    expect(html).toContain('token 1-5')
+    expect(html).toContain('Needs token #1–#5.')
   })
 
   test('wallet sign-in with a demo account’s key, as the page does without a browser wallet', async () => {
@@ -97,5 +97,54 @@ describe('vibegate demo', () => {
       headers: { cookie, accept: 'text/html' },
     })
     expect(page.status).toBe(200)
+  })
+
+  test('covers are public SVGs that can run nothing; an unknown cover is 404', async () => {
+    const cover = await fetch(`${demo.url}/assets/covers/nxwyqqow.svg`)
+    expect(cover.status).toBe(200)
+    expect(cover.headers.get('content-type')).toBe('image/svg+xml')
+    expect(cover.headers.get('content-security-policy')).toContain("default-src 'none'")
+    const svg = await cover.text()
+    expect(svg).toContain('<title>Coldplay - Yellow</title>')
+    expect(svg).not.toMatch(/<script|href=/)
+    expect((await fetch(`${demo.url}/assets/covers/nope.svg`)).status).toBe(404)
+  })
+
+  test('media sit behind their item’s rule: 401 signed out, 403 without the vibe', async () => {
+    const anonymous = await fetch(`${demo.url}/videos/yellow/hd/media.mp4`)
+    expect(anonymous.status).toBe(401)
+    const bob = new Browser()
+    await signInWithOurSong(bob, 'bob', '/')
+    expect((await bob.request(`${demo.url}/videos/yellow/hd/media.mp4`)).status).toBe(403)
+  })
+
+  test('a holder gets the video and the audio, with byte ranges', async () => {
+    const alice = new Browser()
+    await signInWithOurSong(alice, 'alice', '/')
+    const video = await alice.request(`${demo.url}/videos/yellow/hd/media.mp4`)
+    expect(video.status).toBe(200)
+    expect(video.headers.get('content-type')).toMatch(/^video\/mp4/)
+    const bytes = Buffer.from(await video.arrayBuffer())
+    expect(bytes.toString('latin1', 4, 8)).toBe('ftyp')
+    const part = await alice.request(`${demo.url}/videos/yellow/hd/media.mp4`, {
+      headers: { range: 'bytes=0-7' },
+    })
+    expect(part.status).toBe(206)
+    expect(part.headers.get('content-range')).toBe(`bytes 0-7/${bytes.length}`)
+    const carol = new Browser()
+    await signInWithOurSong(carol, 'carol', '/')
+    const audio = await carol.request(`${demo.url}/audio/under-pressure/media.wav`)
+    expect(audio.status).toBe(200)
+    expect(audio.headers.get('content-type')).toBe('audio/wav')
+  })
+
+  test('a denial names the cover the demo serves, so the locked page can show it', async () => {
+    const bob = new Browser()
+    await signInWithOurSong(bob, 'bob', '/')
+    const denied = await bob.request(`${demo.url}/videos/yellow/hd`, {
+      headers: { accept: 'application/json' },
+    })
+    const body = (await denied.json()) as { requires: { cover_image: string }[] }
+    expect(body.requires[0]!.cover_image).toBe(`${demo.url}/assets/covers/nxwyqqow.svg`)
   })
 })

@@ -131,6 +131,69 @@ describe('Bearer identity', () => {
     expect((await sim.calls())['GET /api/open-api/auth-user']).toBe(2)
   })
 
+  describe('refresh-ahead', () => {
+    const AUTH_USER = 'GET /api/open-api/auth-user'
+    const authUserCallsReach = async (n: number): Promise<number> => {
+      for (let i = 0; i < 100 && ((await sim.calls())[AUTH_USER] ?? 0) < n; i++)
+        await new Promise((r) => setTimeout(r, 10))
+      return (await sim.calls())[AUTH_USER] ?? 0
+    }
+    const fresh = (refreshAheadMs?: number) => {
+      const clock = fakeClock()
+      const bearer = createBearerIdentity({
+        client,
+        cache: createMemoryStore({ clock }),
+        clock,
+        ...(refreshAheadMs === undefined ? {} : { refreshAheadMs }),
+      })
+      return { clock, bearer }
+    }
+
+    test('a token in use is asked again in its last 5 s, once, and never expires under its requests', async () => {
+      const { clock, bearer } = fresh()
+      await sim.resetCalls()
+      await bearer.resolve(TOKENS.alice)
+      clock.advance(54_999)
+      expect(bearer.peek(TOKENS.alice)).toMatchObject({ id: 'alice' })
+      await new Promise((r) => setTimeout(r, 50))
+      expect((await sim.calls())[AUTH_USER]).toBe(1)
+      clock.advance(1)
+      for (let i = 0; i < 20; i++) expect(bearer.peek(TOKENS.alice)).toMatchObject({ id: 'alice' })
+      expect(await authUserCallsReach(2)).toBe(2)
+      // Past the first answer's expiry, the refreshed one answers from memory.
+      clock.advance(5_001)
+      expect(bearer.peek(TOKENS.alice)).toMatchObject({ id: 'alice' })
+      await new Promise((r) => setTimeout(r, 50))
+      expect((await sim.calls())[AUTH_USER]).toBe(2)
+    })
+
+    test('a token OurSong refuses at the refresh is refused at once', async () => {
+      const { clock, bearer } = fresh()
+      await sim.resetCalls()
+      await bearer.resolve(TOKENS.bob)
+      await sim.fault({ path: '/api/open-api/auth-user', status: 401, times: 1 })
+      try {
+        clock.advance(56_000)
+        expect(bearer.peek(TOKENS.bob)).toMatchObject({ id: 'bob' })
+        await authUserCallsReach(2)
+        await new Promise((r) => setTimeout(r, 20))
+        expect(bearer.peek(TOKENS.bob)).toBeUndefined()
+      } finally {
+        await sim.clearFaults()
+      }
+    })
+
+    test('0 turns it off', async () => {
+      const { clock, bearer } = fresh(0)
+      await sim.resetCalls()
+      await bearer.resolve(TOKENS.carol)
+      clock.advance(59_000)
+      expect(bearer.peek(TOKENS.carol)).toMatchObject({ id: 'carol' })
+      await new Promise((r) => setTimeout(r, 100))
+      expect((await sim.calls())[AUTH_USER]).toBe(1)
+    })
+  })
+
   test('implausible tokens are refused without asking OurSong', async () => {
     const bearer = createBearerIdentity({ client, cache: createMemoryStore() })
     await sim.resetCalls()

@@ -7,8 +7,10 @@ import {
   type Owner,
 } from '../../src/ownership/ownership-checker.js'
 import { createTieredCache } from '../../src/ownership/tiered-cache.js'
+import { createMemoryStore } from '../../src/store/memory-store.js'
 import { parseRules } from '../../src/rules/load-rules.js'
 import { evaluateRequirement } from '../../src/rules/requirement.js'
+import { NOT_NOW } from '../../src/util/not-now.js'
 import { fakeClock, type FakeClock } from '../helpers/fake-clock.js'
 import {
   startTestSimulator,
@@ -76,6 +78,97 @@ describe('ownership checker', () => {
     clock.advance(1)
     expect((await ownership.holding(owners.alice, 'xdwbppyw', 'amount')).owned_amount).toBe(0)
     expect((await sim.calls())[OWN_CALL]).toBe(2)
+  })
+
+  describe('refresh-ahead', () => {
+    // alice holds nothing of xdwbppyw in the fixture; later tests rely on it.
+    afterEach(() => sim.setHolding({ user: 'alice', vibe: 'xdwbppyw', token_ids: [] }))
+
+    /** Waits until the simulator has seen `n` own-this-vibe calls (a background refresh). */
+    const ownCallsReach = async (n: number): Promise<number> => {
+      for (let i = 0; i < 100 && ((await sim.calls())[OWN_CALL] ?? 0) < n; i++)
+        await new Promise((r) => setTimeout(r, 10))
+      return (await sim.calls())[OWN_CALL] ?? 0
+    }
+
+    test('a holding in use is asked again in its last 5 s, once, so its requests never wait for OurSong', async () => {
+      await sim.setHolding({ user: 'alice', vibe: 'xdwbppyw', token_ids: [1] })
+      const { clock, ownership } = checker()
+      const requirement = requirementOf('{ vibe: xdwbppyw }')
+      expect((await ownership.holding(owners.alice, 'xdwbppyw', 'amount')).owned_amount).toBe(1)
+      clock.advance(54_999)
+      expect(ownership.snapshotNow(owners.alice, requirement)).not.toBe(NOT_NOW)
+      await new Promise((r) => setTimeout(r, 50))
+      expect((await sim.calls())[OWN_CALL]).toBe(1)
+      // 5 s before the expiry: served from the cache, and refreshed once in the background.
+      clock.advance(1)
+      for (let i = 0; i < 20; i++)
+        expect(ownership.snapshotNow(owners.alice, requirement)).not.toBe(NOT_NOW)
+      expect(await ownCallsReach(2)).toBe(2)
+      // Past the first answer's expiry: the refreshed answer is in memory, no waiting.
+      clock.advance(5_001)
+      const snapshot = ownership.snapshotNow(owners.alice, requirement)
+      expect(snapshot).not.toBe(NOT_NOW)
+      await new Promise((r) => setTimeout(r, 50))
+      expect((await sim.calls())[OWN_CALL]).toBe(2)
+    })
+
+    test('a refresh that finds the holding gone revokes at once, never later than the TTL', async () => {
+      await sim.setHolding({ user: 'alice', vibe: 'xdwbppyw', token_ids: [1] })
+      const { clock, ownership } = checker()
+      await ownership.holding(owners.alice, 'xdwbppyw', 'amount')
+      await sim.setHolding({ user: 'alice', vibe: 'xdwbppyw', token_ids: [] })
+      clock.advance(56_000)
+      expect((await ownership.holding(owners.alice, 'xdwbppyw', 'amount')).owned_amount).toBe(1)
+      await ownCallsReach(2)
+      await new Promise((r) => setTimeout(r, 20))
+      expect((await ownership.holding(owners.alice, 'xdwbppyw', 'amount')).owned_amount).toBe(0)
+    })
+
+    test('a failed refresh keeps the cached answer until its expiry; then the request asks', async () => {
+      await sim.setHolding({ user: 'alice', vibe: 'xdwbppyw', token_ids: [1] })
+      const { clock, ownership } = checker()
+      await ownership.holding(owners.alice, 'xdwbppyw', 'amount')
+      await sim.fault({ path: OWN, status: 503 })
+      clock.advance(57_000)
+      expect((await ownership.holding(owners.alice, 'xdwbppyw', 'amount')).owned_amount).toBe(1)
+      await ownCallsReach(2)
+      await new Promise((r) => setTimeout(r, 20))
+      expect((await ownership.holding(owners.alice, 'xdwbppyw', 'amount')).owned_amount).toBe(1)
+      await sim.clearFaults()
+      clock.advance(3_000)
+      expect((await ownership.holding(owners.alice, 'xdwbppyw', 'amount')).owned_amount).toBe(1)
+      expect((await sim.calls())[OWN_CALL]).toBeGreaterThanOrEqual(3)
+    })
+
+    test('a replica finds another one’s refresh in the shared tier and does not ask again', async () => {
+      await sim.setHolding({ user: 'alice', vibe: 'xdwbppyw', token_ids: [1] })
+      const clock = fakeClock(Date.now())
+      const shared = createMemoryStore({ clock })
+      const replica = () =>
+        createOwnershipChecker({ client, cache: createTieredCache({ clock, shared }), clock })
+      const [a, b] = [replica(), replica()]
+      await a.holding(owners.alice, 'xdwbppyw', 'amount')
+      await b.holding(owners.alice, 'xdwbppyw', 'amount')
+      expect((await sim.calls())[OWN_CALL]).toBe(1)
+      clock.advance(56_000)
+      await a.holding(owners.alice, 'xdwbppyw', 'amount')
+      expect(await ownCallsReach(2)).toBe(2)
+      await new Promise((r) => setTimeout(r, 20))
+      await b.holding(owners.alice, 'xdwbppyw', 'amount')
+      await new Promise((r) => setTimeout(r, 100))
+      expect((await sim.calls())[OWN_CALL]).toBe(2)
+    })
+
+    test('0 turns it off: the cached answer simply expires', async () => {
+      await sim.setHolding({ user: 'alice', vibe: 'xdwbppyw', token_ids: [1] })
+      const { clock, ownership } = checker({ refreshAheadMs: 0 })
+      await ownership.holding(owners.alice, 'xdwbppyw', 'amount')
+      clock.advance(59_000)
+      await ownership.holding(owners.alice, 'xdwbppyw', 'amount')
+      await new Promise((r) => setTimeout(r, 100))
+      expect((await sim.calls())[OWN_CALL]).toBe(1)
+    })
   })
 
   test('a not-owned answer is kept only for the shorter not-owned TTL', async () => {

@@ -191,6 +191,15 @@ function expectsBehindProxy(name: string, origin: () => string): void {
       await parts?.close()
     })
     expectsBehindProxy('nginx', () => origin)
+    test("nginx: a browser without the vibe sees the gate's page, not plain text", async () => {
+      const r = await fetch(`${origin}/videos/yellow/1.ts`, {
+        headers: { Authorization: `Bearer ${TOKENS.bob}`, Accept: 'text/html' },
+      })
+      expect(r.status).toBe(403)
+      expect(r.headers.get('content-type')).toBe('text/html; charset=utf-8')
+      expect(r.headers.get('cache-control')).toBe('no-store')
+      expect(await r.text()).toContain('Get it on OurSong')
+    })
   },
 )
 
