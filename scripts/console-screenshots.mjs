@@ -94,7 +94,9 @@ try {
   await shot(page, '01-sign-in')
   await signIn(page, 'bob')
   await shot(page, '02-not-an-operator')
-  await Promise.all([page.waitForURL(`${url}/console`), page.click('#sign-out')])
+  // Signing out reloads /console, now the sign-in page: wait for it, not for the URL (unchanged).
+  await page.click('#sign-out')
+  await page.waitForSelector('#oursong-login')
   await signIn(page, 'dave')
   await page.waitForSelector('#status:not([hidden])')
   await shot(page, '03-rules')
