@@ -162,6 +162,8 @@ th,td{text-align:left;padding:.5rem .75rem;border-bottom:1px solid var(--line);v
 th{font-size:.9rem;color:var(--muted);font-weight:600}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 .empty{padding:2rem;text-align:center;color:var(--muted);background:var(--card);border:1px dashed var(--line);border-radius:.75rem}
-.center{max-width:32rem;margin:3rem auto;background:var(--card);border:1px solid var(--line);border-radius:.75rem;padding:1.5rem}
+main:has(> .center) > h1{max-width:32rem;margin:3rem auto 0}
+.center>p:first-child{margin-top:0}
+.center{max-width:32rem;margin:1rem auto 3rem;background:var(--card);border:1px solid var(--line);border-radius:.75rem;padding:1.5rem}
 @media (max-width:40rem){th:nth-child(4),td:nth-child(4){display:none}main{padding:.5rem .75rem 3rem}}
 `
