@@ -55,6 +55,7 @@ export async function startGateProcess(
       trustedProxies: config.trustedProxies,
       allowedRedirectHosts: config.allowedRedirectHosts,
       ...(config.adminToken ? { adminToken: config.adminToken } : {}),
+      ...(config.operators ? { operators: config.operators } : {}),
       authRequestHost: config.authRequestHost,
       sessionRevalidateMs: config.sessionRevalidateMs,
       branding: config.branding,

@@ -7,6 +7,7 @@ import { MIN_SECRET_LENGTH } from '../identity/sealer.js'
 import { MIN_ADMIN_TOKEN_LENGTH } from '../http/admin-router.js'
 import { parseTrustedProxies } from '../http/trusted-proxies.js'
 import { parseDuration } from '../rules/duration.js'
+import { parseOperatorList, type OperatorList } from '../console/operator-list.js'
 import type { LogLevel } from '../util/logger.js'
 
 /** The configuration of `vibegate serve` (contract section 2), validated. */
@@ -42,6 +43,11 @@ export interface GateConfig {
    * {@link MAX_WORKERS}). More than 1 needs `redisUrl`.
    */
   workers: number
+  /**
+   * VIBEGATE_OPERATORS: who may use `/console` (OurSong user ids, uuids, 0x wallet
+   * addresses); undefined (unset): the console is off and `/console` answers 404.
+   */
+  operators: OperatorList | undefined
   /**
    * True in a process that `serve`'s primary forked as one of its workers: it marks them with
    * {@link CLUSTER_WORKER_VARIABLE} (an operator never sets it), so a process that another
@@ -237,6 +243,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): GateConfig {
       `VIBEGATE_SESSION_REVALIDATE must be a duration such as 5m, 300s or 300 (seconds), at most 24h, or 0 for never; got "${revalidateText}"`,
     )
 
+  const operatorsText = value('VIBEGATE_OPERATORS')
+  const operators =
+    operatorsText === undefined ? undefined : parseOperatorList(operatorsText, 'VIBEGATE_OPERATORS')
+  if (operators?.problems.length) problems.push(...operators.problems)
+
   const brandName = value('VIBEGATE_BRAND_NAME')
   if (brandName !== undefined && brandName.length > 80)
     problems.push('VIBEGATE_BRAND_NAME must be at most 80 characters')
@@ -280,6 +291,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GateConfig {
     authRequestHost: hostSource as GateConfig['authRequestHost'],
     sessionRevalidateMs,
     workers,
+    operators: operators?.list,
     clusterWorker: value(CLUSTER_WORKER_VARIABLE) === '1',
     branding: {
       ...(brandName !== undefined ? { name: brandName } : {}),

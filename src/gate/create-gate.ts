@@ -4,6 +4,9 @@ import { performance } from 'node:perf_hooks'
 import type { Redis } from 'ioredis'
 import { createDecisionEngine } from '../decision/decision-engine.js'
 import { createVibeCatalog, type VibeCatalog } from '../decision/vibe-catalog.js'
+import { createConsoleRouter } from '../console/console-router.js'
+import { createLiveFeed } from '../console/live-feed.js'
+import type { OperatorList } from '../console/operator-list.js'
 import { createAdminRouter, MIN_ADMIN_TOKEN_LENGTH } from '../http/admin-router.js'
 import { createAuthRouter } from '../http/auth-router.js'
 import { createDecisionHandler, prefersHtml } from '../http/decision-handler.js'
@@ -89,6 +92,11 @@ export interface GateOptions {
    */
   sessionRevalidateMs?: number
   /**
+   * VIBEGATE_OPERATORS: who may use the operator console at `/console` (see
+   * `parseOperatorList`); unset: no console, `/console` answers 404. Needs `rules` as a file.
+   */
+  operators?: OperatorList
+  /**
    * The operator's branding of the pages fans see when denied (VIBEGATE_BRAND_NAME,
    * VIBEGATE_BRAND_LOGO_URL, VIBEGATE_BRAND_ACCENT): name (default `vibegate`), an http(s)
    * logo URL (default none) and an accent `#rrggbb` (default `#6b3fd4`). A bad accent or
@@ -140,6 +148,10 @@ export async function createGate(options: GateOptions): Promise<Gate> {
       `adminToken must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters (generate one with: openssl rand -base64 48)`,
     )
   }
+  if (options.operators !== undefined && typeof options.rules !== 'string')
+    throw new TypeError(
+      'operators (the console) needs rules as a file path: the console edits and saves that file',
+    )
   const logger = options.logger ?? silentLogger()
   const clock = options.clock ?? systemClock
   const publicUrl = new URL(options.publicUrl)
@@ -198,7 +210,18 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     store = shared
     closers.push(() => shared!.close())
   }
-  const client = createOurSongClient({ ...options.oursong, logger, onCall: metrics.upstream })
+  // The console's live feed hears every decision and OurSong call, besides the metrics.
+  const feed = options.operators ? createLiveFeed({ clock }) : undefined
+  const client = createOurSongClient({
+    ...options.oursong,
+    logger,
+    onCall: feed
+      ? (event) => {
+          metrics.upstream(event)
+          feed.upstream(event)
+        }
+      : metrics.upstream,
+  })
   closers.push(() => client.close())
 
   // One view of OurSong's health for the ownership checks and the session re-validations.
@@ -267,6 +290,27 @@ export async function createGate(options: GateOptions): Promise<Gate> {
       logger,
     }),
   )
+  if (options.operators && feed && rulesSource && typeof options.rules === 'string')
+    router.use(
+      createConsoleRouter({
+        operators: options.operators,
+        identity: identity.identity,
+        cookies,
+        sessionSecret: options.sessionSecret,
+        publicUrl,
+        rulesFile: options.rules,
+        ...(options.rulesLimits ? { rulesLimits: options.rulesLimits } : {}),
+        rulesStatus: () => rulesSource.status(),
+        reloadRules: () => rulesSource.reload(),
+        rules,
+        client,
+        feed,
+        ownership,
+        catalog,
+        logger,
+        clock,
+      }),
+    )
   // In routes() too: a site using gate.routes() and gate.protect() serves the pages' script.
   router.get(FAN_PAGE_SCRIPT_PATH, (req, res, next) => {
     if (!serveFanPageScript(req, res, FAN_PAGE_SCRIPT_PATH)) next()
@@ -286,12 +330,14 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     ...(options.authRequestHost ? { authRequestHost: options.authRequestHost } : {}),
     pages,
     logger,
-    onDecision: decisionLog
-      ? (event, req) => {
-          metrics.decision(event)
-          decisionLog(event, req)
-        }
-      : metrics.decision,
+    onDecision:
+      decisionLog || feed
+        ? (event, req) => {
+            metrics.decision(event)
+            decisionLog?.(event, req)
+            feed?.decision(event)
+          }
+        : metrics.decision,
     onDecisionTime: metrics.decisionTime,
   })
   const app = express()
