@@ -75,6 +75,8 @@ export function createGateServer(
   let evicted = 0
   let refused = 0
 
+  let listened = false
+  server.once('listening', () => (listened = true))
   server.on('connection', (socket: Socket) => {
     socket.once('close', () => {
       // Its responses may close before or after it; once it is destroyed, they count nothing.
@@ -122,8 +124,9 @@ export function createGateServer(
     ;(res as TrackedResponse)[SOCKET] = socket
     res.on('close', onResponseClose)
     // Closed (draining): answer with `Connection: close`, so a keep-alive proxy stops
-    // sending here and the connection ends with this response.
-    if (!server.listening) res.shouldKeepAlive = false
+    // sending here and the connection ends with this response. (A server that never
+    // listened, fed connections by hand, is not draining.)
+    if (listened && !server.listening) res.shouldKeepAlive = false
   }
   server.connectionStats = () => ({ open: idle.size + busyCount, evicted, refused })
   return server
