@@ -9,7 +9,7 @@ import {
   type OwnsSpec,
 } from '../rules/explain-request.js'
 import { UsageError, type CliIo, type Command, type ExitCode } from './cli-io.js'
-import { fetchOurSongHoldings, UnknownOurSongUserError } from './oursong-holdings.js'
+import { fetchOurSongHoldings, UnknownOurSongUserError } from '../ownership/oursong-holdings.js'
 import { parseCommandArgs } from './parse-command-args.js'
 
 const USAGE = `Usage: vibegate rules check FILE...

@@ -1,14 +1,9 @@
 import { decideAccess } from '../decision/decide-access.js'
 import type { OurSongClient } from '../oursong/oursong-client.js'
-import { isOurSongError } from '../oursong/oursong-error.js'
-import { paginate } from '../oursong/paginate.js'
+import { fetchOurSongHoldings, UnknownOurSongUserError } from '../ownership/oursong-holdings.js'
 import type { Rules } from '../rules/compiled-rules.js'
 import { explainRequest, type Explanation } from '../rules/explain-request.js'
-import {
-  requirementSubjects,
-  type HoldingsSnapshot,
-  type VibeHolding,
-} from '../rules/requirement.js'
+import type { HoldingsSnapshot, VibeHolding } from '../rules/requirement.js'
 import { resolveRule } from '../rules/resolve-rule.js'
 import { ConsoleError } from './console-error.js'
 
@@ -30,11 +25,10 @@ export interface RuleAccess {
 }
 
 /**
- * Asks OurSong what `user` (an OurSong id or uuid) holds of the vibes `rules` name, and which
- * vibes the issuers they name created, with the app's API key only: the user's collected
- * vibes, their token ids, and (for vibes held without token ids, 1155-like) the amount from
- * the vibe's holder list. Only public vibes are visible this way. An unknown user is
- * `console_bad_request` naming the field.
+ * What OurSong reports `user` (an OurSong id or uuid) holds of the vibes `rules` name, as
+ * `rules explain --user` reads it ({@link fetchOurSongHoldings}: public vibes only, the app's
+ * API key only), in the shape of holdings. An unknown user is `console_bad_request` naming
+ * the field.
  */
 export async function fetchUserHoldings(
   client: OurSongClient,
@@ -42,69 +36,23 @@ export async function fetchUserHoldings(
   user: string,
   signal?: AbortSignal,
 ): Promise<UserHoldings> {
-  const vibes = new Set<string>()
-  const issuers = new Set<string>()
-  for (const rule of rules.rules) {
-    if (!rule.requirement) continue
-    const subjects = requirementSubjects(rule.requirement)
-    subjects.vibes.forEach((v) => vibes.add(v))
-    subjects.issuers.forEach((i) => issuers.add(i))
-  }
-  const opts = { perPage: 100, ...(signal ? { signal } : {}) }
-  const held = new Set<string>()
+  let found
   try {
-    for await (const v of paginate(
-      (page) => client.collectedVibeList(user, { ...opts, page }),
-      (r) => r.list,
-    ))
-      held.add(v.id)
+    found = await fetchOurSongHoldings(client, rules, user, signal)
   } catch (error) {
-    if (isOurSongError(error, 'oursong_not_found'))
+    if (error instanceof UnknownOurSongUserError)
       throw new ConsoleError(
         'console_bad_request',
         `user: OurSong has no user "${user}"; give an OurSong user id or uuid`,
       )
     throw error
   }
-  const issuerVibes: Record<string, string[]> = {}
-  for (const issuer of issuers) {
-    const created: string[] = []
-    try {
-      for await (const v of paginate(
-        (page) => client.createdVibeList(issuer, { ...opts, page }),
-        (r) => r.list,
-      )) {
-        created.push(v.id)
-        if (held.has(v.id)) vibes.add(v.id)
-      }
-    } catch (error) {
-      if (!isOurSongError(error, 'oursong_not_found')) throw error
-    }
-    issuerVibes[issuer] = created
-  }
-  const holdings: VibeHolding[] = []
-  for (const vibe of [...vibes].filter((v) => held.has(v)).sort()) {
-    const ids: number[] = []
-    for await (const id of paginate(
-      (page) => client.ownedTokenIdList(user, vibe, { ...opts, page }),
-      (r) => r.owned_token_id_list,
-    ))
-      ids.push(Number(id))
-    let amount = ids.length
-    if (amount === 0) {
-      amount = 1
-      for await (const h of paginate(
-        (page) => client.holderList(vibe, { ...opts, page }),
-        (r) => r.holder_list,
-      ))
-        if (h.id === user || h.uuid === user) {
-          amount = h.owned_amount
-          break
-        }
-    }
-    holdings.push({ id: vibe, owned_amount: amount, token_ids: ids.sort((a, b) => a - b) })
-  }
-  return { user, holdings, issuerVibes }
+  const holdings = found.owns.map((own): VibeHolding => ({
+    id: own.vibe,
+    owned_amount: own.tokenIds ? own.tokenIds.length : (own.amount ?? 1),
+    token_ids: own.tokenIds ?? [],
+  }))
+  return { user, holdings, issuerVibes: found.issuerVibes }
 }
 
 /**

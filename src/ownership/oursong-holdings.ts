@@ -32,7 +32,10 @@ export async function fetchOurSongHoldings(
   client: OurSongClient,
   rules: Rules,
   user: string,
+  signal?: AbortSignal,
 ): Promise<OurSongHoldings> {
+  // Every page of every list below: 100 at a time, all under the caller's deadline.
+  const opts = { perPage: 100, ...(signal ? { signal } : {}) }
   const vibes = new Set<string>()
   const issuers = new Set<string>()
   for (const rule of rules.rules) {
@@ -44,7 +47,7 @@ export async function fetchOurSongHoldings(
   const held = new Set<string>()
   try {
     for await (const vibe of paginate(
-      (page) => client.collectedVibeList(user, { page, perPage: 100 }),
+      (page) => client.collectedVibeList(user, { ...opts, page }),
       (r) => r.list,
     ))
       held.add(vibe.id)
@@ -58,7 +61,7 @@ export async function fetchOurSongHoldings(
     const created: string[] = []
     try {
       for await (const vibe of paginate(
-        (page) => client.createdVibeList(issuer, { page, perPage: 100 }),
+        (page) => client.createdVibeList(issuer, { ...opts, page }),
         (r) => r.list,
       )) {
         created.push(vibe.id)
@@ -74,7 +77,7 @@ export async function fetchOurSongHoldings(
   for (const vibe of [...vibes].filter((v) => held.has(v)).sort()) {
     const tokenIds: number[] = []
     for await (const id of paginate(
-      (page) => client.ownedTokenIdList(user, vibe, { page, perPage: 100 }),
+      (page) => client.ownedTokenIdList(user, vibe, { ...opts, page }),
       (r) => r.owned_token_id_list,
     ))
       tokenIds.push(Number(id))
@@ -84,7 +87,7 @@ export async function fetchOurSongHoldings(
     }
     let amount = 1
     for await (const holder of paginate(
-      (page) => client.holderList(vibe, { page, perPage: 100 }),
+      (page) => client.holderList(vibe, { ...opts, page }),
       (r) => r.holder_list,
     )) {
       if (holder.id === user || holder.uuid === user) {
