@@ -1,16 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { existsSync } from 'node:fs'
+import { afterAll, beforeAll, expect, test } from '@jest/globals'
 import { readFile } from 'node:fs/promises'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { CONSOLE_START_RULES, startConsoleGate, type ConsoleGate } from '../helpers/console-gate.js'
 import { TOKENS } from '../helpers/test-fixture.js'
+import { describeWithChromium, launchChromium } from '../helpers/chromium.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const available = existsSync(CHROMIUM)
-if (!available && process.env.CI === 'true')
-  throw new Error(`${CHROMIUM} is required in CI (apt-get install -y chromium)`)
-if (!available) console.warn(`${CHROMIUM} is not installed: the console browser test is skipped`)
-const maybe = available ? describe : describe.skip
+const maybe = describeWithChromium('the console browser test')
 
 let gate: ConsoleGate
 let browser: Browser
@@ -42,18 +37,7 @@ const decide = async (uri: string, user: keyof typeof TOKENS): Promise<number> =
 maybe('the operator console in headless Chromium', () => {
   beforeAll(async () => {
     gate = await startConsoleGate()
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-      ],
-    })
+    browser = await launchChromium()
   }, 30_000)
   afterAll(async () => {
     await browser?.close()

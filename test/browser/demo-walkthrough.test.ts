@@ -1,14 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { existsSync } from 'node:fs'
-import { chromium, type Browser } from 'playwright-core'
+import { afterAll, beforeAll, expect, test } from '@jest/globals'
+import type { Browser } from 'playwright-core'
 import { startDemo, type RunningDemo } from '../../src/demo/start-demo.js'
+import { describeWithChromium, launchChromium } from '../helpers/chromium.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const available = existsSync(CHROMIUM)
-if (!available && process.env.CI === 'true')
-  throw new Error(`${CHROMIUM} is required in CI (apt-get install -y chromium)`)
-if (!available) console.warn(`${CHROMIUM} is not installed: the browser walk-through is skipped`)
-const maybe = available ? describe : describe.skip
+const maybe = describeWithChromium('the browser walk-through')
 
 let demo: RunningDemo
 let browser: Browser
@@ -16,18 +11,7 @@ let browser: Browser
 maybe('the demo in headless Chromium', () => {
   beforeAll(async () => {
     demo = await startDemo({ port: 0 })
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-      ],
-    })
+    browser = await launchChromium()
   }, 30_000)
   afterAll(async () => {
     await browser?.close()

@@ -1,15 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { existsSync, readFileSync } from 'node:fs'
+import { afterAll, beforeAll, expect, test } from '@jest/globals'
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { Wallet } from 'ethers'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { startDemo, type RunningDemo } from '../../src/demo/start-demo.js'
+import { describeWithChromium, launchChromium } from '../helpers/chromium.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const available = existsSync(CHROMIUM)
-if (!available && process.env.CI === 'true')
-  throw new Error(`${CHROMIUM} is required in CI (apt-get install -y chromium)`)
-const maybe = available ? describe : describe.skip
+const maybe = describeWithChromium('the fan pages browser test')
 const axeSource = readFileSync(
   createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
   'utf8',
@@ -47,18 +44,7 @@ maybe('the fan pages in headless Chromium', () => {
       body: JSON.stringify({ user: 'dave', vibe: 'nxwyqqow', token_ids: [7] }),
     })
     expect(held.status).toBe(200)
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-      ],
-    })
+    browser = await launchChromium()
   }, 30_000)
   afterAll(async () => {
     await browser?.close()
