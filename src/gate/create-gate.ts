@@ -9,7 +9,7 @@ import { createLiveFeed } from '../console/live-feed.js'
 import type { OperatorList } from '../console/operator-list.js'
 import { createAdminRouter, MIN_ADMIN_TOKEN_LENGTH } from '../http/admin-router.js'
 import { createAuthRouter } from '../http/auth-router.js'
-import { createDecisionHandler, prefersHtml } from '../http/decision-handler.js'
+import { createDecisionHandler, prefersHtml, type DecisionEvent } from '../http/decision-handler.js'
 import { FAN_PAGE_SCRIPT_PATH, serveFanPageScript } from '../http/fan-page-script.js'
 import { createFanPages, sendFanPage, type FanPageBranding } from '../http/fan-pages.js'
 import type { AuthRequestHostSource } from '../http/original-request.js'
@@ -112,7 +112,7 @@ export interface GateOptions {
   templates?: string
   /**
    * VIBEGATE_DECISION_LOG: one JSON log line (level info) per decision of the decision
-   * endpoints, with user, rule, outcome, reason and request id, never tokens; default false.
+   * endpoints and of `protect()`/`require()` (endpoint `middleware`), with user, rule, outcome, reason and request id, never tokens; default false.
    * Off, the decision path does nothing for it.
    */
   decisionLog?: boolean
@@ -321,6 +321,14 @@ export async function createGate(options: GateOptions): Promise<Gate> {
   })
 
   const decisionLog = options.decisionLog ? createDecisionLog(logger) : undefined
+  const onDecision: (event: DecisionEvent, req: IncomingMessage) => void =
+    decisionLog || feed
+      ? (event, req) => {
+          metrics.decision(event)
+          decisionLog?.(event, req)
+          feed?.decision(event)
+        }
+      : metrics.decision
   const decisions = createDecisionHandler({
     engine,
     catalog,
@@ -330,16 +338,11 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     ...(options.authRequestHost ? { authRequestHost: options.authRequestHost } : {}),
     pages,
     logger,
-    onDecision:
-      decisionLog || feed
-        ? (event, req) => {
-            metrics.decision(event)
-            decisionLog?.(event, req)
-            feed?.decision(event)
-          }
-        : metrics.decision,
+    onDecision,
     onDecisionTime: metrics.decisionTime,
   })
+  // The middleware reports to the same log, metrics and live feed as the endpoints.
+  const middlewareHooks = { onDecision, onDecisionTime: metrics.decisionTime }
   const app = express()
   app.disable('x-powered-by')
   app.set('case sensitive routing', true)
@@ -425,7 +428,8 @@ export async function createGate(options: GateOptions): Promise<Gate> {
 
   return {
     routes: () => router,
-    protect: () => gateMiddleware({ engine, catalog, cookies, publicUrl, pages }),
+    protect: () =>
+      gateMiddleware({ engine, catalog, cookies, publicUrl, pages, ...middlewareHooks }),
     require(requirement) {
       const inline = parseRules(
         JSON.stringify({
@@ -441,7 +445,14 @@ export async function createGate(options: GateOptions): Promise<Gate> {
         tokens,
         logger,
       })
-      return gateMiddleware({ engine: inlineEngine, catalog, cookies, publicUrl, pages })
+      return gateMiddleware({
+        engine: inlineEngine,
+        catalog,
+        cookies,
+        publicUrl,
+        pages,
+        ...middlewareHooks,
+      })
     },
     handler,
     metricsHandler,

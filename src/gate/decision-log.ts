@@ -4,7 +4,8 @@ import { requestIdOf } from '../http/request-id.js'
 import type { Logger } from '../util/logger.js'
 
 /**
- * `VIBEGATE_DECISION_LOG=1`: one JSON line per decision of the decision endpoints, at level
+ * `VIBEGATE_DECISION_LOG=1`: one JSON line per decision of the decision endpoints and of the
+ * `gate.protect()`/`gate.require()` middleware (endpoint `middleware`), at level
  * `info`, message `decision`:
  * `{ request_id, endpoint, outcome: "allow"|"deny", status, reason, rule, user }`.
  * `reason` is as in `X-Vibegate-Reason` (null on allow), except `rate_limited` where the

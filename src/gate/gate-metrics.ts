@@ -12,7 +12,7 @@ import type { RulesStatus } from '../rules/watch-rules.js'
 export interface GateMetrics {
   registry: Registry
   decision(event: DecisionEvent): void
-  /** One decision of the decision endpoints took `seconds`, arrival to answer written. */
+  /** One decision (endpoint or middleware) took `seconds`, arrival to answer written. */
   decisionTime(seconds: number): void
   lookup(source: LookupSource): void
   upstream(event: UpstreamCallEvent): void
@@ -38,7 +38,7 @@ export function createGateMetrics(): GateMetrics {
   collectDefaultMetrics({ register: registry })
   const decisionDuration = new Histogram({
     name: 'vibegate_decision_duration_seconds',
-    help: "Time from a decision request's arrival to its answer, decision endpoints only.",
+    help: "Time from a decision request's arrival to its answer (decision endpoints and the gate.protect()/gate.require() middleware).",
     buckets: DECISION_DURATION_BUCKETS,
     registers: [registry],
   })

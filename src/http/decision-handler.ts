@@ -23,7 +23,8 @@ import type { CookieSettings } from './session-cookie.js'
 
 /** One decision, for metrics and logs. */
 export interface DecisionEvent {
-  endpoint: DecisionEndpoint
+  /** The decision endpoint, or `middleware` for `gate.protect()` and `gate.require()`. */
+  endpoint: DecisionEndpoint | 'middleware'
   status: number
   /** `rate_limited` here, where the client saw `upstream_unavailable` and a 429 (or 403). */
   reason: DecisionReason | undefined

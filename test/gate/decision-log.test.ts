@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import express from 'express'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createGate, type Gate } from '../../src/gate/create-gate.js'
@@ -24,6 +25,7 @@ describe('VIBEGATE_DECISION_LOG (createGate decisionLog)', () => {
     ask: (token: string | undefined, requestId?: string) => Promise<Response>
     lines: ReturnType<typeof recordingLogger>['lines']
     url: string
+    gate: Gate
   }> {
     const logger = recordingLogger()
     const gate = await createGate({
@@ -52,7 +54,20 @@ describe('VIBEGATE_DECISION_LOG (createGate decisionLog)', () => {
           ...(requestId ? { 'X-Request-Id': requestId } : {}),
         },
       })
-    return { ask, lines: logger.lines, url }
+    return { ask, lines: logger.lines, url, gate }
+  }
+
+  /** An Express app guarding `/videos/**` with gate.protect() and `/inline` with gate.require(). */
+  async function startApp(gate: Gate): Promise<string> {
+    const app = express()
+    app.use(gate.routes())
+    app.get('/inline', gate.require({ vibe: 'nxwyqqow' }), (_req, res) => void res.send('inline'))
+    app.use(gate.protect())
+    app.get('/videos/*rest', (_req, res) => void res.send('video'))
+    const server = createServer(app)
+    servers.push(server)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   }
 
   test('on: one line per decision with user, rule, outcome, reason and request id; no tokens', async () => {
@@ -112,5 +127,53 @@ describe('VIBEGATE_DECISION_LOG (createGate decisionLog)', () => {
     await ask(undefined)
     const text = await (await fetch(`${url}/metrics`)).text()
     expect(text).toMatch(/^vibegate_decision_duration_seconds_count 3$/m)
+  })
+
+  test('gate.protect() and gate.require() log their decisions too (endpoint middleware) and are timed', async () => {
+    const { lines, url, gate } = await start(true)
+    const app = await startApp(gate)
+    const get = (path: string, token?: string): Promise<Response> =>
+      fetch(`${app}${path}`, {
+        headers: {
+          Accept: 'application/json',
+          'X-Request-Id': `mw-${path}-${token ? 'token' : 'none'}`,
+          ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        },
+      })
+    expect((await get('/videos/yellow/1.ts', TOKENS.alice)).status).toBe(200)
+    expect((await get('/videos/yellow/1.ts', TOKENS.bob)).status).toBe(403)
+    expect((await get('/inline')).status).toBe(401)
+    const decisions = lines.filter((l) => l.msg === 'decision').map((l) => l.obj)
+    expect(decisions).toEqual([
+      expect.objectContaining({
+        endpoint: 'middleware',
+        outcome: 'allow',
+        status: 200,
+        reason: null,
+        rule: 'yellow',
+        user: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      }),
+      expect.objectContaining({
+        endpoint: 'middleware',
+        outcome: 'deny',
+        status: 403,
+        reason: 'not_owned',
+        rule: 'yellow',
+      }),
+      expect.objectContaining({
+        endpoint: 'middleware',
+        outcome: 'deny',
+        status: 401,
+        reason: 'no_identity',
+        rule: 'inline',
+        user: null,
+      }),
+    ])
+    expect(JSON.stringify(lines)).not.toContain(TOKENS.alice)
+    const text = await (await fetch(`${url}/metrics`)).text()
+    expect(text).toMatch(/^vibegate_decision_duration_seconds_count 3$/m)
+    expect(text).toMatch(
+      /^vibegate_decisions_total\{endpoint="middleware",status="403",reason="not_owned"\} 1$/m,
+    )
   })
 })
