@@ -6,7 +6,7 @@ import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium } from 'playwright-core'
+import { launchChromium } from './chromium.mjs'
 import { createGate } from '../dist/index.js'
 import { operatorList } from '../dist/console/operator-list.js'
 import { loadFixture, startSimulator } from '../dist/simulator/index.js'
@@ -61,18 +61,7 @@ const gate = await createGate({
 gateServer.on('request', gate.handler)
 
 await mkdir(OUT, { recursive: true })
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--no-first-run',
-    '--disable-sync',
-  ],
-})
+const browser = await launchChromium()
 const shots = []
 async function shot(page, name, fullPage = true) {
   const file = join(OUT, `console-${name}.png`)
@@ -115,6 +104,12 @@ try {
   await Promise.all([page.waitForURL(`${url}/console`), page.click('#save')])
   await page.waitForSelector('#status.ok')
   await shot(page, '06-saved-in-force', false)
+
+  await page.goto(`${url}/console/rules/vip-lounge/edit`)
+  await page.fill('#f-token-ids', '1-3')
+  await page.click('#rule-form button[type=submit]')
+  await page.waitForSelector('#preview:not([hidden])')
+  await shot(page, '06b-edit-rule-preview')
 
   await page.goto(`${url}/console/yaml`)
   await page.fill(

@@ -5,20 +5,10 @@
 // with one of the words given. To add a screen, add an entry to SHOTS.
 import { mkdir } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright-core'
 import { startDemo } from '../dist/demo/start-demo.js'
+import { launchChromium } from './chromium.mjs'
 
 const OUT = fileURLToPath(new URL('../screenshots/', import.meta.url))
-const CHROMIUM = '/usr/bin/chromium'
-const LAUNCH_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-]
 
 /** The cards of the landing page have asked the gate what the visitor may open. */
 const landingChecked = (page) =>
@@ -106,7 +96,7 @@ async function main(filters) {
   if (!shots.length) throw new Error(`no shot matches ${filters.join(', ')}`)
   await mkdir(OUT, { recursive: true })
   const demo = await startDemo({ port: 0 })
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS })
+  const browser = await launchChromium()
   try {
     const sessions = new Map()
     for (const shot of shots) {

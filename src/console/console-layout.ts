@@ -113,7 +113,8 @@ h1{font-size:1.5rem;margin:.75rem 0 1rem}h2{font-size:1.15rem;margin:1.5rem 0 .5
 .card dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem .75rem;margin:0}
 .card dd code{display:inline-block;margin:.1rem 0;overflow-wrap:anywhere}
 .card dt{color:var(--muted);font-size:.9rem}.card dd{margin:0;min-width:0;overflow-wrap:anywhere}
-.card .actions{margin-top:auto;display:flex;gap:.5rem;flex-wrap:wrap;padding-top:.5rem;border-top:1px solid var(--line)}
+.card .actions{margin-top:auto;display:flex;gap:.4rem;flex-wrap:wrap;padding-top:.5rem;border-top:1px solid var(--line)}
+.card .actions button,.card .actions .button{padding:.3rem .55rem}.card .actions .danger{margin-left:auto}
 code,.mono,textarea{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9rem}
 code{background:var(--code);padding:.05rem .3rem;border-radius:.25rem}
 .badge{display:inline-block;padding:.05rem .5rem;border-radius:999px;font-size:.8rem;font-weight:600;background:var(--code)}
@@ -131,7 +132,7 @@ label{display:block;font-weight:600;margin:.75rem 0 .25rem}
 .hint{color:var(--muted);font-size:.9rem;margin:.15rem 0 0;font-weight:400}
 input,select,textarea{font:inherit;width:100%;padding:.45rem .6rem;border:1px solid var(--line);border-radius:.5rem;background:var(--card);color:var(--fg)}
 textarea{line-height:1.45;tab-size:2;resize:vertical}
-#yaml{min-height:28rem;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9rem;white-space:pre;overflow-wrap:normal;overflow-x:auto}
+#yaml{min-height:28rem;margin-top:.5rem;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9rem;white-space:pre;overflow-wrap:normal;overflow-x:auto}
 fieldset{border:1px solid var(--line);border-radius:.75rem;padding:.5rem 1rem 1rem;margin:1rem 0;background:var(--card)}
 legend{font-weight:700;padding:0 .25rem}
 .row{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,14rem),1fr));gap:0 1rem}

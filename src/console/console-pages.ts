@@ -50,31 +50,6 @@ export function rulesBody(cards: string, diskCheck: RulesCheck, file: string): s
 ${PREVIEW_HTML}${cards}`
 }
 
-/** The form that adds a rule without YAML. */
-export function addRuleBody(): string {
-  const methods = METHODS.map(
-    (m) => `<label><input type="checkbox" name="methods" value="${m}"> ${m}</label>`,
-  ).join('')
-  return `<form id="rule-form" novalidate>
-<fieldset><legend>Which requests</legend>
-<div class="row"><div><label for="f-id">Rule id</label><input id="f-id" name="id" required pattern="[a-z0-9][a-z0-9_\\-]*" autocomplete="off" aria-describedby="f-id-hint"><p class="hint" id="f-id-hint">Lower-case letters, digits, - and _, e.g. <code>vip-videos</code>.</p></div>
-<div><label for="f-description">Description <span class="muted">(optional)</span></label><input id="f-description" name="description" autocomplete="off"></div></div>
-<label for="f-paths">Paths</label><textarea id="f-paths" name="paths" rows="3" required aria-describedby="f-paths-hint"></textarea>
-<p class="hint" id="f-paths-hint">One per line. <code>*</code> is one path segment, <code>**</code> any number, e.g. <code>/videos/vip/**</code>.</p>
-<label id="f-methods">Methods <span class="muted">(none ticked: every method)</span></label><div class="choices" role="group" aria-labelledby="f-methods">${methods}</div>
-<label for="f-hosts">Hosts <span class="muted">(optional)</span></label><input id="f-hosts" name="hosts" autocomplete="off" aria-describedby="f-hosts-hint"><p class="hint" id="f-hosts-hint">Comma-separated, e.g. <code>fans.example.com, *.example.com</code>. Empty: every host.</p>
-</fieldset>
-<fieldset><legend>Who gets in</legend>
-<div class="choices" role="radiogroup" aria-label="Access"><label><input type="radio" name="kind" value="vibe" checked> Holders of a vibe</label><label><input type="radio" name="kind" value="authenticated"> Any signed-in fan</label><label><input type="radio" name="kind" value="public"> Everyone (public)</label></div>
-<div class="row" id="vibe-fields"><div><label for="f-vibe">Vibe id</label><input id="f-vibe" name="vibe" autocomplete="off" aria-describedby="f-vibe-hint"><p class="hint" id="f-vibe-hint">From the vibe's OurSong URL, e.g. <code>nxwyqqow</code>.</p></div>
-<div><label for="f-token-ids">Token ids <span class="muted">(optional)</span></label><input id="f-token-ids" name="token_ids" autocomplete="off" aria-describedby="f-token-hint"><p class="hint" id="f-token-hint">e.g. <code>1, 3-5</code>: holding any one of them unlocks. Empty: any token.</p></div></div>
-<label for="f-ttl">Token lifetime <span class="muted">(optional)</span></label><input id="f-ttl" name="ttl" placeholder="120s" autocomplete="off" aria-describedby="f-ttl-hint"><p class="hint" id="f-ttl-hint">How long the gate's JWT lives, e.g. <code>90s</code>, <code>2m</code>; at most 15m.</p>
-<label for="f-position">Position</label><select id="f-position" name="position"><option value="end">Last (checked after every other rule)</option><option value="0">First (checked before every other rule)</option></select>
-</fieldset>
-<div class="toolbar"><button type="submit" class="primary">Preview</button></div>
-</form>${PREVIEW_HTML}`
-}
-
 /** The raw YAML screen: the file, checked as you type, previewed and saved. */
 export function yamlBody(text: string, check: RulesCheck, file: string): string {
   return `<p class="hint">Edit <code>${escapeHtml(file)}</code> directly. Every keystroke is checked exactly as <code>vibegate rules check</code> would; nothing is saved until you review the change.</p>

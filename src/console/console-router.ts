@@ -13,27 +13,16 @@ import type { Logger } from '../util/logger.js'
 import { createConsoleAccess, type ConsoleOperator } from './console-access.js'
 import { ConsoleError } from './console-error.js'
 import { consoleCsp, consoleLayout } from './console-layout.js'
-import {
-  addRuleBody,
-  errorBody,
-  forbiddenBody,
-  historyBody,
-  rulesBody,
-  signInBody,
-  yamlBody,
-} from './console-pages.js'
+import { errorBody, forbiddenBody, signInBody } from './console-pages.js'
 import { CONSOLE_SCRIPT } from './console-script.js'
 import { createCsrfTokens } from './csrf-tokens.js'
 import { explainRoutes } from './explain-routes.js'
 import type { LiveFeed } from './live-feed.js'
 import { liveRoutes } from './live-routes.js'
-import { lineDiff } from './line-diff.js'
 import type { OperatorList } from './operator-list.js'
-import { applyRuleEdit } from './rule-edits.js'
-import { parseRuleEdit } from './rule-edit-schema.js'
-import { rulesCards, vibesOf, type VibeInfo } from './rules-cards.js'
 import { createRulesEditor } from './rules-editor.js'
-import { createRulesHistory, type Author } from './rules-history.js'
+import { createRulesHistory } from './rules-history.js'
+import { rulesRoutes } from './rules-routes.js'
 
 /** What {@link createConsoleRouter} needs: the gate's parts, injected. */
 export interface ConsoleRouterDeps {
@@ -97,10 +86,6 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router {
     reload: deps.reloadRules,
   })
   const json = express.json({ limit: CONSOLE_BODY_LIMIT })
-  const author = (res: Response): Author => {
-    const { user } = res.locals.operator as ConsoleOperator
-    return { id: user.id, name: user.name, uuid: user.uuid }
-  }
   const page = (
     res: Response,
     status: number,
@@ -128,18 +113,6 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router {
         }),
       )
   }
-  const text = (body: unknown, field: string): string => {
-    const value = (body as Record<string, unknown> | undefined)?.[field]
-    if (typeof value !== 'string')
-      throw new ConsoleError('console_bad_request', `"${field}" must be a string`)
-    return value
-  }
-  const checked = async (proposed: string) => {
-    const current = await editor.read()
-    const { parsed: _parsed, ...check } = editor.check(proposed)
-    return { ...check, base: current.hash, diff: lineDiff(current.text, proposed) }
-  }
-
   router.use('/console', (_req, res, next) => {
     res.set({
       'Cache-Control': 'no-store',
@@ -152,48 +125,19 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router {
   })
   router.use('/console', access.operator)
 
-  router.get('/console', async (_req, res) => {
-    const current = await editor.read()
-    const check = editor.check(current.text)
-    const inputs = check.parsed?.inputs ?? []
-    const lines = check.parsed?.rules.rules.map((r) => r.line) ?? []
-    const ids = new Set<string>()
-    for (const rule of inputs) vibesOf(rule.require, ids)
-    const vibes = new Map<string, VibeInfo>()
-    for (const unlock of await deps.catalog.unlocks([...ids].map((vibe) => ({ vibe }))))
-      if ('vibe' in unlock) vibes.set(unlock.vibe, unlock)
-    page(
-      res,
-      200,
-      'Rules',
-      rulesBody(rulesCards(inputs, lines, vibes), check, deps.rulesFile),
-      '/console',
-      { base: current.hash },
-    )
-  })
-  router.get('/console/rules/new', async (_req, res) => {
-    const current = await editor.read()
-    page(res, 200, 'Add a rule', addRuleBody(), '/console/rules/new', { base: current.hash })
-  })
-  router.get('/console/yaml', async (_req, res) => {
-    const current = await editor.read()
-    const check = editor.check(current.text)
-    page(
-      res,
-      200,
-      'Rules file (YAML)',
-      yamlBody(current.text, check, deps.rulesFile),
-      '/console/yaml',
-      {
-        base: current.hash,
-        text: current.text,
-      },
-    )
-  })
-  router.get('/console/history', async (_req, res) => {
-    const [entries, current] = await Promise.all([history.list(), editor.read()])
-    page(res, 200, 'History', historyBody(entries, current.hash), '/console/history')
-  })
+  router.use(
+    rulesRoutes({
+      rulesFile: deps.rulesFile,
+      editor,
+      history,
+      rulesStatus: deps.rulesStatus,
+      catalog: deps.catalog,
+      stateChange: access.stateChange,
+      json,
+      page,
+      logger: deps.logger,
+    }),
+  )
 
   router.use(
     explainRoutes({
@@ -215,38 +159,6 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router {
       logger: deps.logger,
     }),
   )
-
-  router.get('/console/api/status', (_req, res) => {
-    res.json(deps.rulesStatus())
-  })
-  router.get('/console/api/history', async (_req, res) => {
-    res.json({ versions: await history.list() })
-  })
-  router.post('/console/api/check', access.stateChange, json, async (req, res) => {
-    res.json(await checked(text(req.body, 'text')))
-  })
-  router.post('/console/api/edit', access.stateChange, json, async (req, res) => {
-    const edit = parseRuleEdit((req.body as { edit?: unknown } | undefined)?.edit)
-    const current = await editor.read()
-    const proposed = applyRuleEdit(current.text, edit)
-    res.json({ text: proposed, ...(await checked(proposed)) })
-  })
-  router.post('/console/api/save', access.stateChange, json, async (req, res) => {
-    const saved = await editor.save(text(req.body, 'text'), text(req.body, 'base'), author(res))
-    deps.logger.info(
-      { user: author(res).uuid, hash: saved.hash, version: saved.entry.id },
-      'rules saved from the console',
-    )
-    res.json(saved)
-  })
-  router.post('/console/api/rollback', access.stateChange, json, async (req, res) => {
-    const saved = await editor.rollback(text(req.body, 'id'), author(res))
-    deps.logger.info(
-      { user: author(res).uuid, hash: saved.hash, restored: saved.entry.restored },
-      'rules rolled back from the console',
-    )
-    res.json(saved)
-  })
 
   router.use('/console', (err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err)

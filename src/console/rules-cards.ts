@@ -20,7 +20,8 @@ export function vibesOf(
 
 /**
  * The rules as readable cards: paths, methods, hosts, what unlocks each (vibe titles and covers),
- * access, token ttl; each with buttons to move it up or down and to delete it. Everything
+ * access, token ttl; each with a link to its edit form and buttons to move it up or down
+ * and to delete it. Everything
  * written by the operator or OurSong is escaped.
  */
 export function rulesCards(
@@ -50,6 +51,7 @@ ${rule.description ? `<p class="hint">${escapeHtml(rule.description)}</p>` : ''}
 ${rule.require ? `<dt>Unlocked by</dt><dd>${requirementHtml(rule.require, vibes)}</dd>` : ''}
 <dt>Token</dt><dd>${rule.access === 'public' ? '<span class="muted">none (public)</span>' : `${ttl} s${rule.token?.audience ? `, audience <code>${escapeHtml(rule.token.audience)}</code>` : ''}`}</dd></dl>
 <div class="actions">
+<a class="button" href="/console/rules/${escapeHtml(encodeURIComponent(rule.id))}/edit" aria-label="Edit ${id}">Edit</a>
 <button type="button" data-edit="move" data-id="${id}" data-to="${index - 1}"${index === 0 ? ' disabled' : ''} aria-label="Move ${id} up">↑ Up</button>
 <button type="button" data-edit="move" data-id="${id}" data-to="${index + 1}"${index === rules.length - 1 ? ' disabled' : ''} aria-label="Move ${id} down">↓ Down</button>
 <button type="button" class="danger" data-edit="delete" data-id="${id}" aria-label="Delete ${id}">Delete</button>

@@ -77,6 +77,32 @@ maybe('the operator console in headless Chromium', () => {
     expect(await page.textContent('[data-rule=vip]')).toContain('token 4')
   }, 30_000)
 
+  test('an operator edits a rule in place with the same form; the change takes effect', async () => {
+    const page = await signIn('carol')
+    await Promise.all([
+      page.waitForURL(`${gate.url}/console/rules/vip/edit`),
+      page.click('[data-rule=vip] >> text=Edit'),
+    ])
+    expect(await page.inputValue('#f-id')).toBe('vip')
+    expect(await page.inputValue('#f-paths')).toBe('/vip/**')
+    expect(await page.inputValue('#f-token-ids')).toBe('4')
+    await page.fill('#f-paths', '/vip2/**')
+    await page.click('#rule-form button[type=submit]')
+    await page.waitForSelector('#preview:not([hidden])')
+    const diff = await page.textContent('#diff')
+    expect(diff).toContain('− ')
+    expect(diff).toContain('/vip2/**')
+    const saved = Date.now()
+    await Promise.all([page.waitForURL(`${gate.url}/console`), page.click('#save')])
+    while ((await decide('/vip/room', 'alice')) !== 200) {
+      expect(Date.now() - saved).toBeLessThan(2000)
+      await new Promise((r) => setTimeout(r, 25))
+    }
+    expect(await decide('/vip2/room', 'alice')).toBe(403)
+    expect(await decide('/vip2/room', 'bob')).toBe(200)
+    expect(await page.textContent('[data-rule=vip]')).toContain('/vip2/**')
+  }, 30_000)
+
   test('a malformed edit is refused with the message and the old rules stay', async () => {
     const page = await signIn('carol')
     const before = await readFile(gate.rulesFile, 'utf8')
@@ -90,7 +116,7 @@ maybe('the operator console in headless Chromium', () => {
     await page.waitForSelector('#preview:not([hidden])')
     expect(await page.isDisabled('#save')).toBe(true)
     expect(await readFile(gate.rulesFile, 'utf8')).toBe(before)
-    expect(await decide('/vip/room', 'bob')).toBe(200)
+    expect(await decide('/vip2/room', 'bob')).toBe(200)
   }, 30_000)
 
   test('rollback in one click restores the previous file', async () => {

@@ -221,6 +221,36 @@ describe('editing the rules', () => {
     await until(async () => (await decide('/vip/1', 'alice')).status === 200)
   })
 
+  test('each card links to an edit form filled with the rule; a replace edit changes it in place', async () => {
+    const cards = await (await carol.request(`${gate.url}/console`)).text()
+    expect(cards).toContain('href="/console/rules/yellow/edit"')
+    const form = await (await carol.request(`${gate.url}/console/rules/yellow/edit`)).text()
+    expect(form).toContain('data-replace="yellow"')
+    expect(form).toMatch(/id="f-paths"[^>]*>\/videos\/yellow\/\*\*<\/textarea>/)
+    expect(form).toMatch(/id="f-vibe"[^>]*value="nxwyqqow"/)
+    expect(form).toMatch(/value="Coldplay - Yellow, for holders"/)
+    const res = await post(carol, '/console/api/edit', {
+      edit: {
+        op: 'replace',
+        id: 'yellow',
+        rule: { id: 'yellow', paths: ['/videos/yellow/**'], vibe: 'nxwyqqow', tokenIds: [1] },
+      },
+      base: 'x',
+    })
+    expect(res.status).toBe(200)
+    const preview = (await res.json()) as { ok: boolean; text: string }
+    expect(preview.ok).toBe(true)
+    expect(preview.text).toContain('# The landing page.')
+    expect(preview.text).toContain('    require:\n      vibe: nxwyqqow\n      token_ids: [1]\n')
+    expect(preview.text.indexOf('id: home')).toBeLessThan(preview.text.indexOf('id: yellow'))
+  })
+
+  test('a rule the form cannot express sends the operator to the YAML tab; an unknown id is a 404 page', async () => {
+    const missing = await carol.request(`${gate.url}/console/rules/nope/edit`)
+    expect(missing.status).toBe(404)
+    expect(await missing.text()).toContain('No rule has the id &quot;nope&quot;')
+  })
+
   test('a save based on an older file is refused as a conflict', async () => {
     const res = await post(carol, '/console/api/save', {
       text: CONSOLE_START_RULES,
