@@ -166,7 +166,7 @@ async function holdingsOf(
   } catch (err) {
     if (err instanceof UnknownOurSongUserError) {
       io.stderr.write(
-        `vibegate rules explain: --user ${user}: ${err.message} (asked ${config.baseUrl}, OURSONG_BASE_URL)\n`,
+        `vibegate rules explain: --user ${user}: ${err.detail}: give --user an OurSong user id or uuid (asked ${config.baseUrl}, OURSONG_BASE_URL)\n`,
       )
       return undefined
     }

@@ -138,6 +138,49 @@ export const ERROR_CODES = {
     status: 503,
     message: 'The gate’s signing keys could not be fetched; try again shortly.',
   },
+  unknown_user: {
+    status: 404,
+    message: 'OurSong has no user with this id or uuid; give an OurSong user id or uuid.',
+  },
+  // The operator console's refusals (ConsoleError).
+  console_signed_out: { status: 401, message: 'Sign in to use the operator console.' },
+  console_forbidden: {
+    status: 403,
+    message:
+      'This account is not an operator of this gate. Operators are listed in VIBEGATE_OPERATORS (OurSong user ids, uuids or wallet addresses).',
+  },
+  console_cross_origin: {
+    status: 403,
+    message:
+      'The Origin header is missing or names another site; console changes must come from the console page itself.',
+  },
+  console_csrf: {
+    status: 403,
+    message:
+      'The X-CSRF-Token header is missing or does not belong to this session; reload the console page and try again.',
+  },
+  console_bad_request: { status: 400, message: 'The request body is not what the console sends.' },
+  console_too_large: {
+    status: 413,
+    message: 'The request body is larger than the console accepts (2 MiB).',
+  },
+  console_rules_invalid: {
+    status: 422,
+    message: 'The rules do not pass `vibegate rules check`; the rules in force are unchanged.',
+  },
+  console_rules_conflict: {
+    status: 409,
+    message:
+      'The rules file changed on disk since this page loaded it; reload the console to see the new version, then edit again.',
+  },
+  console_version_not_found: {
+    status: 404,
+    message: 'No saved version of the rules file has that id; reload the history.',
+  },
+  console_not_a_file: {
+    status: 409,
+    message: 'The gate was given its rules inline, not as a file; the console cannot save them.',
+  },
 } as const satisfies Record<string, { status: number; message: string }>
 
 /** A stable, machine-readable error code: switch on it, never on the message. */
@@ -145,6 +188,9 @@ export type ErrorCode = keyof typeof ERROR_CODES
 
 /** The codes raised by the OurSong client ({@link OurSongError}). */
 export type OurSongErrorCode = Extract<ErrorCode, `oursong_${string}` | `upload_${string}`>
+
+/** The codes of the operator console's refusals ({@link ConsoleError}). */
+export type ConsoleErrorCode = Extract<ErrorCode, `console_${string}`>
 
 /** The codes raised by the gate-token verifier (`vibegate/verify`, {@link GateTokenError}). */
 export type GateTokenErrorCode = Extract<

@@ -1,3 +1,4 @@
+import { VibegateError } from '../errors/vibegate-error.js'
 import type { OurSongClient } from '../oursong/oursong-client.js'
 import { isOurSongError } from '../oursong/oursong-error.js'
 import { paginate } from '../oursong/paginate.js'
@@ -11,12 +12,14 @@ export interface OurSongHoldings {
   issuerVibes: Record<string, string[]>
 }
 
-/** The user named by `--user` is not known to OurSong (its user lists answered 404). */
-export class UnknownOurSongUserError extends Error {
-  override name = 'UnknownOurSongUserError'
-  readonly code = 'unknown_user'
-  constructor(readonly user: string) {
-    super(`OurSong has no user "${user}": give --user an OurSong user id or uuid`)
+/** `unknown_user`: the user asked about is not known to OurSong (its user lists answered 404). */
+export class UnknownOurSongUserError extends VibegateError<'unknown_user'> {
+  constructor(
+    /** The id or uuid as given. */
+    readonly user: string,
+  ) {
+    super('unknown_user', { detail: `OurSong has no user "${user}"` })
+    this.name = 'UnknownOurSongUserError'
   }
 }
 
