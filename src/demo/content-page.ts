@@ -1,7 +1,8 @@
 import { escapeHtml } from '../http/html-page.js'
-import { mediaPath, type DemoItem } from './demo-items.js'
+import { mediaPath, posterPath, type DemoItem } from './demo-items.js'
 import { DEMO_LOGO, DEMO_STYLE } from './demo-style.js'
 import { safeUrl } from './landing-page.js'
+import { HLS_JS_PATH, STREAM_PLAYER_PATH } from './stream-player-script.js'
 
 /** What a content page shows besides its item. */
 export interface ContentPageInput {
@@ -26,6 +27,7 @@ export function contentPage(input: ContentPageInput): string {
   let body = `<p>${escapeHtml(item.blurb)}</p>`
   if (item.kind === 'video' && media)
     body = `<div class="media"><video controls playsinline loop preload="auto" width="1280" height="800" aria-label="${title}"><source src="${escapeHtml(media)}" type="video/mp4">Your browser cannot play this video; <a href="${escapeHtml(media)}">download it</a>.</video></div>${body}`
+  else if (item.kind === 'stream' && media) body = streamPlayer(item, media) + body
   else if (item.kind === 'audio' && media)
     body = `<div class="audio">${cover ? `<img src="${escapeHtml(cover)}" alt="Cover art of ${title}" width="128" height="128">` : ''}<audio controls preload="metadata" src="${escapeHtml(media)}" aria-label="${title}">Your browser cannot play this audio; <a href="${escapeHtml(media)}">download it</a>.</audio></div>${body}`
   else if (item.kind === 'photo' && media)
@@ -47,4 +49,16 @@ ${body}
 ${token}<h2>Claims</h2><pre class="claims">${escapeHtml(JSON.stringify(input.claims ?? {}, null, 2))}</pre></details>
 </main></body></html>
 `
+}
+
+/**
+ * A stream item's player: a `<video>` that the player script (after hls.js) feeds from the
+ * playlist, its poster, a line on how it is streamed, and a live region for what went wrong.
+ */
+function streamPlayer(item: DemoItem, playlist: string): string {
+  const title = escapeHtml(item.title)
+  return `<figure class="stream"><div class="media"><video controls playsinline width="1280" height="800" poster="${escapeHtml(posterPath(item))}" data-hls="${escapeHtml(playlist)}" aria-label="${title}, video stream" aria-describedby="stream-about">Your browser cannot play this video stream.</video></div>
+<figcaption id="stream-about" class="hint">Streamed as HLS: a playlist and 2-second segments, each one checked by the gate.</figcaption>
+<p id="player-status" class="player-status" role="status"></p></figure>
+<script src="${HLS_JS_PATH}" defer></script><script src="${STREAM_PLAYER_PATH}" defer></script>`
 }

@@ -4,12 +4,14 @@ import type { Fixture } from '../simulator/fixture.js'
 import { contentPage } from './content-page.js'
 import { DEMO_ITEMS, mediaPath, type DemoItem } from './demo-items.js'
 import { createDemoMedia } from './demo-media.js'
+import { addStreamPlayerAssets, addStreamRoutes, STREAM_PAGE_CSP } from './demo-stream-routes.js'
 import { landingPage, type DemoAccount } from './landing-page.js'
 import { sendBytes } from './send-bytes.js'
 
 /** The demo's own covers, for items that are not one vibe. */
 const DEMO_COVERS: Record<string, { title: string; subtitle: string }> = {
   lounge: { title: 'Members’ lounge', subtitle: 'vibegate demo' },
+  studio: { title: 'Live from the studio', subtitle: 'Coldplay' },
   'queen-club': { title: 'Queen fan club', subtitle: 'Queen' },
 }
 
@@ -18,7 +20,8 @@ export const coverPath = (name: string): string => `/assets/covers/${name}.svg`
 
 /**
  * The fan-club site behind `gate.protect()`: the landing page, one page per item, its
- * media below the page (so the item's rule guards it too) and the cover art. `fixture`'s
+ * media below the page (so the item's rule guards it too: a stream's playlists and
+ * segments as well), the cover art, and hls.js with the stream player. `fixture`'s
  * vibes give covers their titles and may name their own `cover_image`.
  */
 export function createDemoContentRouter(
@@ -45,6 +48,7 @@ export function createDemoContentRouter(
     res.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'")
     sendBytes(req, res, cover.bytes, cover.type)
   })
+  addStreamPlayerAssets(router)
   for (const item of DEMO_ITEMS) {
     router.get(item.path, (req, res) => {
       const { token } = (req as unknown as { vibegate: GateRequestContext }).vibegate
@@ -52,8 +56,13 @@ export function createDemoContentRouter(
         ? JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'))
         : {}
       const page = contentPage({ item, coverUrl: coverUrl(item), token, claims })
+      if (item.kind === 'stream') res.set('Content-Security-Policy', STREAM_PAGE_CSP)
       res.type('html').set('Cache-Control', 'private, no-store').send(page)
     })
+    if (item.kind === 'stream') {
+      addStreamRoutes(router, item, media)
+      continue
+    }
     const path = mediaPath(item)
     if (!path) continue
     router.get(path, (req, res) => {

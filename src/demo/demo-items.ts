@@ -1,5 +1,5 @@
 /** How a demo item's content is shown on its page. */
-export type DemoKind = 'video' | 'audio' | 'photo' | 'page'
+export type DemoKind = 'video' | 'stream' | 'audio' | 'photo' | 'page'
 
 /** One piece of content on the demo fan-club site and the rule that guards it. */
 export interface DemoItem {
@@ -50,6 +50,14 @@ export const DEMO_ITEMS: readonly DemoItem[] = [
     blurb: 'Live at the fan club, for holders of either edition.',
   },
   {
+    path: '/stream/studio',
+    title: 'Live from the studio',
+    kind: 'stream',
+    unlock: 'Own any Coldplay - Yellow token',
+    cover: 'studio',
+    blurb: 'A short stream from the recording session, for every holder of the vibe.',
+  },
+  {
     path: '/audio/under-pressure',
     title: 'Under Pressure',
     kind: 'audio',
@@ -78,7 +86,14 @@ export const DEMO_ITEMS: readonly DemoItem[] = [
 /** The address of an item's media under its page, which the item's rule also guards. */
 export function mediaPath(item: DemoItem): string | undefined {
   if (item.kind === 'video') return `${item.path}/media.mp4`
+  if (item.kind === 'stream') return `${streamDir(item)}/index.m3u8`
   if (item.kind === 'audio') return `${item.path}/media.wav`
   if (item.kind === 'photo') return `${item.path}/photo.svg`
   return undefined
 }
+
+/** The folder of a stream item's playlists and segments (see `createHlsStream`). */
+export const streamDir = (item: DemoItem): string => `${item.path}/hls`
+
+/** The poster of a stream item, under its page so its rule guards it too. */
+export const posterPath = (item: DemoItem): string => `${item.path}/poster.svg`

@@ -1,7 +1,10 @@
 import { backstageSvg } from './backstage-svg.js'
 import { coverSvg, hueOf } from './cover-svg.js'
 import type { DemoItem } from './demo-items.js'
+import { createHlsStream, type HlsStream } from './hls-stream.js'
+import { hsl } from './hsl.js'
 import { pcmVideoMp4, PCM_VIDEO_CODECS } from './pcm-video-mp4.js'
+import { STUDIO_PICTURE, studioPosterSvg, studioShader } from './studio-picture.js'
 import { toneWav } from './tone-wav.js'
 
 /** A generated file and its MIME type. */
@@ -16,6 +19,10 @@ export interface DemoMedia {
   cover(name: string): MediaFile | undefined
   /** The media of an item (its video, audio or photo), or undefined for a plain page. */
   media(item: DemoItem): MediaFile | undefined
+  /** The HLS stream of a stream item (playlists and segments by file name), or undefined. */
+  stream(item: DemoItem): HlsStream | undefined
+  /** The poster of a stream item, or undefined. */
+  poster(item: DemoItem): MediaFile | undefined
 }
 
 const SVG = 'image/svg+xml'
@@ -27,7 +34,8 @@ const NOTES = [220, 262, 330, 440, 330, 262, 196, 247, 294, 392, 294, 247, 0]
  * Covers and media for the demo, made in memory so nothing depends on the network and no
  * binary is committed. `covers` names each cover's title and subtitle (the fixture's vibes
  * and the demo's own). Media are made on first request and kept (a video takes ~0.3 s of
- * CPU and ~250 kB).
+ * CPU and ~250 kB; the stream, 6 s in three 2-second segments, ~0.3 s and ~250 kB a
+ * segment).
  */
 export function createDemoMedia(
   covers: ReadonlyMap<string, { title: string; subtitle?: string }>,
@@ -38,6 +46,7 @@ export function createDemoMedia(
     if (!file) made.set(key, (file = make()))
     return file
   }
+  const streams = new Map<string, HlsStream>()
   return {
     cover(name) {
       const cover = covers.get(name)
@@ -58,6 +67,23 @@ export function createDemoMedia(
       if (item.kind === 'photo')
         return once(item.path, () => ({ bytes: Buffer.from(backstageSvg(item.cover)), type: SVG }))
       return undefined
+    },
+    stream(item) {
+      if (item.kind !== 'stream') return undefined
+      let stream = streams.get(item.path)
+      if (!stream) {
+        const shade = studioShader(hueOf(item.cover))
+        stream = createHlsStream({ ...STUDIO_PICTURE, shade, segmentFrames: 16, segments: 3 })
+        streams.set(item.path, stream)
+      }
+      return stream
+    },
+    poster(item) {
+      if (item.kind !== 'stream') return undefined
+      return once(`poster:${item.path}`, () => ({
+        bytes: Buffer.from(studioPosterSvg(item.title, hueOf(item.cover))),
+        type: SVG,
+      }))
     },
   }
 }
@@ -85,13 +111,4 @@ function equalizerVideo(hue: number): Buffer {
       return hsl((hue + 40 * drift) % 360, 0.6, 0.18 + 0.22 * (1 - drift))
     },
   })
-}
-
-/** HSL (hue in degrees, saturation and lightness 0-1) to 0-255 RGB. */
-function hsl(h: number, s: number, l: number): [number, number, number] {
-  const k = (n: number): number => (n + h / 30) % 12
-  const a = s * Math.min(l, 1 - l)
-  const f = (n: number): number =>
-    Math.round(255 * (l - a * Math.max(-1, Math.min(k(n) - 3, Math.min(9 - k(n), 1)))))
-  return [f(0), f(8), f(4)]
 }

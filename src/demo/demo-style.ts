@@ -40,6 +40,11 @@ ul.cards{list-style:none;padding:0;margin:0;display:grid;grid-template-columns:r
 .media{margin:1rem 0;border-radius:12px;overflow:hidden;background:#000}
 .media video,.media img{display:block;width:100%;height:auto}
 .media video{aspect-ratio:16/10}
+figure.stream{margin:1rem 0}
+figure.stream .media{margin:0}
+figure.stream figcaption{margin:.5rem 0 0}
+.player-status{margin:.6rem 0 0;padding:.6rem .8rem;border-radius:8px;background:var(--no-bg);color:var(--no);font-weight:600}
+.player-status:empty{padding:0;margin:0}
 .audio{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;background:var(--surface);border:1px solid var(--line);border-radius:12px;padding:1rem;margin:1rem 0}
 .audio img{width:8rem;height:8rem;border-radius:8px}
 .audio audio{flex:1;min-width:14rem;width:100%}

@@ -17,6 +17,7 @@ export interface DemoAccount {
 
 const KIND_LABEL: Record<DemoKind, string> = {
   video: 'Video',
+  stream: 'Video stream',
   audio: 'Audio',
   photo: 'Photo',
   page: 'Club page',

@@ -73,6 +73,22 @@ describe('contentPage', () => {
     )
   })
 
+  test('a stream item gets a labelled <video> with a poster, fed from its playlist by scripts of the site', () => {
+    const stream = DEMO_ITEMS.find((i) => i.kind === 'stream')!
+    const html = contentPage({ item: stream, coverUrl: '/c.svg' })
+    const video = /<video [^>]*>/.exec(html)![0]
+    expect(video).toContain('controls')
+    expect(video).toContain('data-hls="/stream/studio/hls/index.m3u8"')
+    expect(video).toContain('poster="/stream/studio/poster.svg"')
+    expect(video).toMatch(/aria-label="Live from the studio, video stream"/)
+    expect(html).toContain('role="status"')
+    const scripts = html.match(/<script[^>]*>/g)
+    expect(scripts).toEqual([
+      '<script src="/assets/hls/hls.light.min.js" defer>',
+      '<script src="/assets/stream-player.js" defer>',
+    ])
+  })
+
   test('the JWT and its claims are inside <details>, closed', () => {
     const html = contentPage({ item, coverUrl: '/c.svg', token, claims: { rule: 'yellow-hd' } })
     const details = /<details id="token-details">([\s\S]*)<\/details>/.exec(html)![1]!
