@@ -122,6 +122,7 @@ function knownKeysAt(path: readonly (string | number)[]): readonly string[] {
   const last = path[path.length - 1]
   if (last === 'match') return KNOWN_KEYS.match
   if (last === 'token') return KNOWN_KEYS.token
+  if (last === 'pass') return KNOWN_KEYS.pass
   return KNOWN_KEYS.rule
 }
 
