@@ -89,6 +89,8 @@ function describeUnion(
     const branch = issue.errors[REQUIREMENT_KINDS.indexOf(kinds[0]!)] ?? []
     return branch.flatMap((inner) => describeRulesIssue(inner, valueAt, path))
   }
+  if (value === undefined)
+    return [{ path, message: `"${String(path[path.length - 1])}" is required` }]
   // Another union (a token id, a ttl): the branch whose type fits the value explains best.
   const fitting = issue.errors.find(
     (branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0),

@@ -123,6 +123,8 @@ export const tokenSchema = z.strictObject({
       z.string().regex(DURATION, 'expected a duration such as "90s" or "2m"'),
     ])
     .superRefine((ttl, ctx) => {
+      // zod runs this after a failed branch too; the union has reported that value already.
+      if (typeof ttl === 'string' && !DURATION.test(ttl)) return
       const ms = parseDuration(ttl)
       if (ms < 1000 || ms > MAX_TTL_SECONDS * 1000 || ms % 1000 !== 0) {
         ctx.addIssue({
@@ -151,6 +153,7 @@ export const passSchema = z
         z.string().regex(DURATION, 'expected a duration such as "60s" or "2m"'),
       ])
       .superRefine((ttl, ctx) => {
+        if (typeof ttl === 'string' && !DURATION.test(ttl)) return
         const ms = parseDuration(ttl)
         if (ms < 1000 || ms > MAX_PASS_TTL_SECONDS * 1000 || ms % 1000 !== 0) {
           ctx.addIssue({
