@@ -153,6 +153,7 @@ export function createPassEpoch(options: PassEpochOptions = {}): PassEpoch {
     return writing
   }
   const fileText = (): string => {
+    prune()
     const list: PassRevocation[] = [...revoked].map(([user, at]) => ({ user, at }))
     list.sort((a, b) => a.at - b.at || (a.user < b.user ? -1 : 1))
     return epochFileText(epoch!, list)
