@@ -223,9 +223,10 @@ export function createPassEpoch(options: PassEpochOptions = {}): PassEpoch {
       const now = seconds()
       revoked.set(user, now)
       if (redis !== undefined) {
+        // ARGV[1] is the clock, as in ADVANCE, which REVOKE may run.
         const args = [
-          user,
           now,
+          user,
           now - MAX_PASS_TTL_SECONDS,
           MAX_REVOCATIONS,
           2 * MAX_PASS_TTL_SECONDS,
