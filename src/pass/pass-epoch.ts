@@ -10,6 +10,7 @@ import { MAX_PASS_TTL_SECONDS } from '../rules/compiled-rules.js'
 import { VibegateError } from '../errors/vibegate-error.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import { silentLogger, type Logger } from '../util/logger.js'
+import { ADVANCE, CHANGE, READ, REVOKE, SETTLE } from './pass-epoch-scripts.js'
 import {
   epochFileText,
   removeEpochFile,
@@ -48,6 +49,8 @@ export interface PassEpoch {
    * Reads the state, records `fingerprint` (rules hash and key ids) moving the epoch when
    * the deployment last ran with another, and starts re-reading every `refreshMs`. Never
    * rejects: while Redis cannot be reached the state is unknown and a warning is logged.
+   * A change Redis did not take (here or in the methods below) is retried every refresh,
+   * and the state is unknown until it is recorded.
    */
   start(fingerprint: string): Promise<void>
   /** Moves the epoch forward (an operator purge, a rules change); `why` is logged. */
@@ -62,29 +65,6 @@ export interface PassEpoch {
 
 /** More revocations than this within 300 s move the epoch instead (the file stays small). */
 export const MAX_REVOCATIONS = 10_000
-
-// The epoch only grows, and is at least the clock (Unix seconds): a lost key comes back larger.
-const ADVANCE = `local n = math.max((tonumber(redis.call('GET', KEYS[1])) or 0) + 1, tonumber(ARGV[1]))
-redis.call('SET', KEYS[1], string.format('%.0f', n))
-return n`
-const READ = `redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[2])
-local e = redis.call('GET', KEYS[1])
-if not e then
-  redis.call('SET', KEYS[1], ARGV[1], 'NX')
-  e = redis.call('GET', KEYS[1])
-end
-return {e, redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')}`
-const REVOKE = `redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
-redis.call('EXPIRE', KEYS[2], ARGV[5])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[3])
-if redis.call('ZCARD', KEYS[2]) > tonumber(ARGV[4]) then
-  redis.call('DEL', KEYS[2])
-  ${ADVANCE}
-end
-return 0`
-const SETTLE = `if redis.call('GET', KEYS[2]) == ARGV[2] then return 0 end
-redis.call('SET', KEYS[2], ARGV[2])
-${ADVANCE}`
 
 /** Creates the epoch; call {@link PassEpoch.start} before issuing passes. */
 export function createPassEpoch(options: PassEpochOptions = {}): PassEpoch {
@@ -176,8 +156,37 @@ export function createPassEpoch(options: PassEpochOptions = {}): PassEpoch {
     readAt = clock.now()
   }
 
+  // What Redis has not recorded yet: retried before every read, and until it is recorded
+  // the state is unknown (no passes, no file), since passes it should end might still verify.
+  let pendingFingerprint: string | undefined
+  let pendingAdvance: string | undefined
+  const settlePending = async (shared: Redis): Promise<void> => {
+    if (pendingFingerprint !== undefined) {
+      const print = pendingFingerprint
+      await advanceTo('the rules or pass secrets differ from the last ones in force', () =>
+        call('settle', () => shared.eval(SETTLE, 2, keys[0]!, configKey, String(seconds()), print)),
+      )
+      if (pendingFingerprint === print) pendingFingerprint = undefined
+    }
+    if (pendingAdvance !== undefined) {
+      const why = pendingAdvance
+      await advanceTo(why, () =>
+        call('advance', () => shared.eval(ADVANCE, 1, keys[0]!, String(seconds()))),
+      )
+      if (pendingAdvance === why) pendingAdvance = undefined
+    }
+  }
+  /** A change Redis did not take: the state is unknown until the retry succeeds. */
+  const notRecorded = async (why: string, err: unknown): Promise<never> => {
+    pendingAdvance = why
+    readAt = -Infinity
+    await mirror()
+    throw err
+  }
+
   const tick = async (): Promise<void> => {
     try {
+      if (redis !== undefined) await settlePending(redis)
       await read()
       if (failures > 0) logger.info({ failures }, 'pass epoch readable again')
       failures = 0
@@ -198,27 +207,22 @@ export function createPassEpoch(options: PassEpochOptions = {}): PassEpoch {
     }
     await mirror()
   }
+  const advance = (why: string): Promise<void> => {
+    if (redis === undefined)
+      return advanceTo(why, async () => Math.max((epoch ?? 0) + 1, seconds()))
+    return advanceTo(why, () =>
+      call('advance', () => redis.eval(ADVANCE, 1, keys[0]!, String(seconds()))),
+    ).catch((err: unknown) => notRecorded(why, err))
+  }
 
   return {
     current: () => (known() ? epoch : undefined),
     revokedAt: (user) => revoked.get(user),
     async start(print) {
-      if (redis !== undefined) {
-        await advanceTo('the rules or pass secrets differ from the last ones in force', () =>
-          call('settle', () =>
-            redis.eval(SETTLE, 2, keys[0]!, configKey, String(seconds()), print),
-          ),
-        ).catch(() => undefined)
-      }
+      pendingFingerprint = redis === undefined ? undefined : print
       await tick()
     },
-    advance(why) {
-      if (redis === undefined)
-        return advanceTo(why, async () => Math.max((epoch ?? 0) + 1, seconds()))
-      return advanceTo(why, () =>
-        call('advance', () => redis.eval(ADVANCE, 1, keys[0]!, String(seconds()))),
-      )
-    },
+    advance,
     async revoke(user) {
       const now = seconds()
       revoked.set(user, now)
@@ -233,18 +237,20 @@ export function createPassEpoch(options: PassEpochOptions = {}): PassEpoch {
         ]
         await advanceTo('too many revocations', () =>
           call('revoke', () => redis.eval(REVOKE, 2, ...keys, ...args.map(String))),
-        )
+        ).catch((err: unknown) => notRecorded('a revocation Redis did not take', err))
       } else if (revoked.size > MAX_REVOCATIONS) {
         revoked.clear()
-        await this.advance('too many revocations')
+        await advance('too many revocations')
       } else await mirror()
     },
     async changed(print, why) {
-      if (redis === undefined) return this.advance(why)
+      if (redis === undefined) return advance(why)
       await advanceTo(why, () =>
-        call('advance', () => redis.eval(ADVANCE, 1, keys[0]!, String(seconds()))),
-      )
-      await call('settle', () => redis.set(configKey, print)).catch(() => undefined)
+        call('change', () => redis.eval(CHANGE, 2, keys[0]!, configKey, String(seconds()), print)),
+      ).catch((err: unknown) => {
+        pendingFingerprint = print
+        return notRecorded(why, err)
+      })
     },
     async close() {
       closed = true

@@ -83,6 +83,48 @@ describe('pass epoch while Redis cannot be read', () => {
   })
 })
 
+describe('pass epoch changes Redis did not take', () => {
+  test('at start and after a failed move: unknown (no passes) until the retry records it', async () => {
+    const clock = fakeClock()
+    let down = true
+    const scripts: string[] = []
+    let value = 100
+    const redis = {
+      eval: async (script: string) => {
+        if (down) throw new Error('connection refused')
+        scripts.push(
+          script.includes('ZRANGE')
+            ? 'read'
+            : script.includes("GET', KEYS[2]")
+              ? 'settle'
+              : 'advance',
+        )
+        if (script.includes('ZRANGE')) return [String(value), []]
+        return ++value
+      },
+    } as unknown as Redis
+    const epoch = createPassEpoch({ redis, clock, refreshMs: 5 })
+    await epoch.start('f')
+    expect(epoch.current()).toBeUndefined()
+    down = false
+    for (let i = 0; i < 100 && epoch.current() === undefined; i++)
+      await new Promise((r) => setTimeout(r, 5))
+    // The fingerprint is recorded before the state counts as known.
+    expect(scripts.slice(0, 2)).toEqual(['settle', 'read'])
+    expect(epoch.current()).toBe(101)
+    down = true
+    await expect(epoch.advance('operator purge')).rejects.toThrow(/pass epoch/)
+    expect(epoch.current()).toBeUndefined()
+    scripts.length = 0
+    down = false
+    for (let i = 0; i < 100 && epoch.current() === undefined; i++)
+      await new Promise((r) => setTimeout(r, 5))
+    expect(scripts.slice(0, 2)).toEqual(['advance', 'read'])
+    expect(epoch.current()).toBe(102)
+    await epoch.close()
+  })
+})
+
 describe('vibegate rules check with passes', () => {
   test('shows each pass rule; a public pass rule is an error with its position', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pass-cli-'))
