@@ -29,11 +29,15 @@ export interface PassRequest {
 export interface PassIssuer {
   /**
    * The `X-Vibegate-Pass` value for an allowed GET or HEAD under a pass rule, or undefined:
-   * no host, epoch unknown, pass too large, or the request carries a pass for the same
+   * no host, epoch unknown, pass too large, the user revoked within the last
+   * {@link REVOKED_QUIET_SECONDS}, or the request carries a pass for the same
    * user, rule, host and epoch, not revoked, with more than half of its lifetime left.
    */
   header(request: PassRequest): string | undefined
 }
+
+/** Seconds after a user's revocation during which no pass is issued to them. */
+export const REVOKED_QUIET_SECONDS = 10
 
 /** Options of {@link createPassIssuer}. */
 export interface PassIssuerOptions {
@@ -57,6 +61,10 @@ export function createPassIssuer(options: PassIssuerOptions): PassIssuer {
       const h = normalizeHost(host)
       if (h === undefined) return undefined
       const now = Math.floor(clock.now() / 1000)
+      // Another replica may still allow a user who just logged out (its session copy lives
+      // 5 s); a pass it issued now would postdate the revocation, which the edge compares.
+      const revokedAt = epoch.revokedAt(user)
+      if (revokedAt !== undefined && now - revokedAt < REVOKED_QUIET_SECONDS) return undefined
       for (const carried of readPassCookies(cookie)) {
         const c = signer.verify(carried, now)
         if (

@@ -200,6 +200,25 @@ async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms =
     expect(await readFile(epochFile, 'utf8')).toMatch(/\nsomeone \d+\n/)
   })
 
+  test('a rules change that takes effect moves the epoch', async () => {
+    const before = await fileEpoch()
+    await writeFile(rulesFile, rulesYaml(30))
+    const after = await eventually(fileEpoch, (e) => e > before, 4000)
+    expect(after).toBeGreaterThan(before)
+    const fresh = await decide('/media/stream/a.ts', { token: TOKENS.alice })
+    expect(fresh.headers.get('x-vibegate-pass')).toContain('Max-Age=30;')
+  })
+
+  test('a gate starting with other pass secrets moves the epoch', async () => {
+    const before = Number(await redis.get('vibegate:pass:epoch'))
+    await start({ secrets: ['q'.repeat(40), SECRET] })
+    expect(Number(await redis.get('vibegate:pass:epoch'))).toBeGreaterThan(before)
+    // The same secrets again: no move.
+    const now = Number(await redis.get('vibegate:pass:epoch'))
+    await start({ secrets: ['q'.repeat(40), SECRET] })
+    expect(Number(await redis.get('vibegate:pass:epoch'))).toBe(now)
+  })
+
   test('logout revokes the user (epoch file line) and expires the pass cookies', async () => {
     const session = await signInWithOAuth(sim.url, gateUrl, 'alice')
     const who = await decide('/media/stream/a.ts', { cookie: `vibegate_session=${session}` })
@@ -220,24 +239,5 @@ async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms =
     )
     expect(text).toContain(`\n${uuid} `)
     expect(await redis.zscore('vibegate:pass:revoked', uuid)).not.toBeNull()
-  })
-
-  test('a rules change that takes effect moves the epoch', async () => {
-    const before = await fileEpoch()
-    await writeFile(rulesFile, rulesYaml(30))
-    const after = await eventually(fileEpoch, (e) => e > before, 4000)
-    expect(after).toBeGreaterThan(before)
-    const fresh = await decide('/media/stream/a.ts', { token: TOKENS.alice })
-    expect(fresh.headers.get('x-vibegate-pass')).toContain('Max-Age=30;')
-  })
-
-  test('a gate starting with other pass secrets moves the epoch', async () => {
-    const before = Number(await redis.get('vibegate:pass:epoch'))
-    await start({ secrets: ['q'.repeat(40), SECRET] })
-    expect(Number(await redis.get('vibegate:pass:epoch'))).toBeGreaterThan(before)
-    // The same secrets again: no move.
-    const now = Number(await redis.get('vibegate:pass:epoch'))
-    await start({ secrets: ['q'.repeat(40), SECRET] })
-    expect(Number(await redis.get('vibegate:pass:epoch'))).toBe(now)
   })
 })
