@@ -57,6 +57,13 @@ async function check(args: string[], io: CliIo): Promise<ExitCode> {
       io.stdout.write(
         `${file}: ok, ${rules.rules.length} rule${rules.rules.length === 1 ? '' : 's'}, default ${rules.default}\n`,
       )
+      for (const rule of rules.rules) {
+        const { pass } = rule
+        if (pass === undefined) continue
+        io.stdout.write(
+          `  rule "${rule.id}": edge pass ${pass.ttlSeconds}s, cookie Path=${pass.cookiePath}, p ${pass.patterns.join(' ')}, n ${pass.fits ? `${pass.earlier.length} earlier pattern${pass.earlier.length === 1 ? '' : 's'}` : 'too large (no pass issued)'}\n`,
+        )
+      }
     } catch (err) {
       failed = true
       if (err instanceof RulesFileError) {

@@ -61,6 +61,8 @@ export async function startGateProcess(
       branding: config.branding,
       ...(config.templatesDir !== undefined ? { templates: config.templatesDir } : {}),
       decisionLog: config.decisionLog,
+      ...(config.passSecrets.length > 0 ? { passSecrets: config.passSecrets } : {}),
+      ...(config.passEpochFile !== undefined ? { passEpochFile: config.passEpochFile } : {}),
       metricsOnHandler: config.metricsPort === undefined,
       ...(options.metricsText ? { metricsText: options.metricsText } : {}),
       logger: options.logger,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { ACCENT_PATTERN } from '../http/fan-pages.js'
 import { availableParallelism } from 'node:os'
 import { MIN_SECRET_LENGTH } from '../identity/sealer.js'
@@ -8,6 +8,7 @@ import { MIN_ADMIN_TOKEN_LENGTH } from '../http/admin-router.js'
 import { parseTrustedProxies } from '../http/trusted-proxies.js'
 import { parseDuration } from '../rules/duration.js'
 import { parseOperatorList, type OperatorList } from '../console/operator-list.js'
+import { parsePassSecrets, splitPassSecrets } from '../pass/pass-secrets.js'
 import type { LogLevel } from '../util/logger.js'
 
 /** The configuration of `vibegate serve` (contract section 2), validated. */
@@ -60,6 +61,16 @@ export interface GateConfig {
   templatesDir: string | undefined
   /** VIBEGATE_DECISION_LOG: one JSON log line per decision; default false. */
   decisionLog: boolean
+  /**
+   * VIBEGATE_PASS_SECRET: the edge pass secrets (comma-separated, each at least 32
+   * characters; the first signs, every one verifies); empty (unset): passes are off.
+   */
+  passSecrets: string[]
+  /**
+   * VIBEGATE_PASS_EPOCH_FILE: the file the gate mirrors the pass epoch and revocations into
+   * for the edge (docs/edge-pass.md); undefined: none.
+   */
+  passEpochFile: string | undefined
   /** What the operator should hear about at start-up (ephemeral keys, random secret). */
   warnings: string[]
 }
@@ -271,6 +282,25 @@ export function loadConfig(env: NodeJS.ProcessEnv): GateConfig {
       )
   }
 
+  const passText = value('VIBEGATE_PASS_SECRET')
+  const passSecrets = passText === undefined ? [] : splitPassSecrets(passText)
+  if (passText !== undefined) {
+    const parsed = parsePassSecrets(passSecrets)
+    if ('problem' in parsed) problems.push(parsed.problem)
+  }
+  const passEpochFile = value('VIBEGATE_PASS_EPOCH_FILE')
+  if (passEpochFile !== undefined) {
+    const dir = dirname(passEpochFile)
+    if (!existsSync(dir) || !statSync(dir).isDirectory())
+      problems.push(
+        `VIBEGATE_PASS_EPOCH_FILE: the directory "${dir}" of "${passEpochFile}" does not exist; create it (a volume the edge reads) or unset the variable`,
+      )
+    else if (passText === undefined)
+      warnings.push(
+        'VIBEGATE_PASS_EPOCH_FILE is set but VIBEGATE_PASS_SECRET is not: passes are off and the file is not written',
+      )
+  }
+
   if (problems.length > 0) throw new ConfigError(problems)
   return {
     port,
@@ -299,6 +329,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): GateConfig {
       ...(accent !== undefined ? { accent } : {}),
     },
     templatesDir,
+    passSecrets,
+    passEpochFile,
     warnings,
   }
 }

@@ -22,6 +22,8 @@ import { createIdentity } from '../identity/create-identity.js'
 import { createOurSongClient } from '../oursong/oursong-client.js'
 import { createCircuitBreaker } from '../ownership/circuit-breaker.js'
 import { createOwnershipChecker } from '../ownership/ownership-checker.js'
+import { startGatePasses, type GatePasses } from '../pass/gate-passes.js'
+import { parsePassSecrets, type PassKey } from '../pass/pass-secrets.js'
 import { createTieredCache } from '../ownership/tiered-cache.js'
 import type { Rules } from '../rules/compiled-rules.js'
 import type { RulesWorkerOptions } from '../rules/check-rules-in-worker.js'
@@ -116,6 +118,18 @@ export interface GateOptions {
    * Off, the decision path does nothing for it.
    */
   decisionLog?: boolean
+  /**
+   * VIBEGATE_PASS_SECRET: the secrets of edge passes (docs/edge-pass.md), each at least 32
+   * characters; the first signs, every one verifies. Unset or empty: passes are off and
+   * the rules' `pass` is ignored (one warning at start). A bad list is a TypeError naming it.
+   */
+  passSecrets?: readonly string[]
+  /**
+   * VIBEGATE_PASS_EPOCH_FILE: a file the gate keeps, atomically and within about 1 s of any
+   * change in the deployment, holding the pass epoch and the revocations for the edge;
+   * unset: none (a pass then stays good at the edge until it expires, at most 5 minutes).
+   */
+  passEpochFile?: string
   logger?: Logger
   clock?: Clock
 }
@@ -152,6 +166,12 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     throw new TypeError(
       'operators (the console) needs rules as a file path: the console edits and saves that file',
     )
+  let passKeys: PassKey[] | undefined
+  if (options.passSecrets !== undefined && options.passSecrets.length > 0) {
+    const parsed = parsePassSecrets(options.passSecrets, 'passSecrets')
+    if ('problem' in parsed) throw new TypeError(parsed.problem)
+    passKeys = parsed.keys
+  }
   const logger = options.logger ?? silentLogger()
   const clock = options.clock ?? systemClock
   const publicUrl = new URL(options.publicUrl)
@@ -168,6 +188,7 @@ export async function createGate(options: GateOptions): Promise<Gate> {
   })
   const metrics = createGateMetrics()
   const closers: (() => Promise<void>)[] = []
+  let passes: GatePasses | undefined
   let closing: Promise<void> | undefined
 
   const rulesSource =
@@ -176,7 +197,10 @@ export async function createGate(options: GateOptions): Promise<Gate> {
           file: options.rules,
           logger,
           clock,
-          onReload: metrics.rules,
+          onReload: (status) => {
+            metrics.rules(status)
+            passes?.rulesReloaded(status)
+          },
           ...(options.rulesLimits ? { limits: options.rulesLimits } : {}),
           ...(options.rulesWorker ? { worker: options.rulesWorker } : {}),
         })
@@ -257,6 +281,24 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     issuer: publicUrl.origin,
     clock,
   })
+  if (passKeys) {
+    passes = await startGatePasses({
+      keys: passKeys,
+      redis: options.redis,
+      file: options.passEpochFile,
+      rules,
+      publicUrl,
+      ownership,
+      clock,
+      logger,
+    })
+    closers.push(passes.close)
+  } else if (rules().rules.some((r) => r.pass !== undefined))
+    logger.warn(
+      { file: rules().file },
+      'the rules give edge passes (pass:) but VIBEGATE_PASS_SECRET is unset: passes are off',
+    )
+  const purging = passes?.purging ?? ownership
   const engine = createDecisionEngine({
     rules,
     identity: identity.identity,
@@ -278,13 +320,17 @@ export async function createGate(options: GateOptions): Promise<Gate> {
       publicUrl,
       trustsProxy: (a) => proxies.trusts(a),
       logger,
-      onLogout: (user) => ownership.purgeUser(user.uuid),
+      onLogout: async (user) => {
+        await ownership.purgeUser(user.uuid)
+        await passes?.loggedOut(user.uuid)
+      },
+      ...(passes ? { logoutCookies: passes.logoutCookies } : {}),
     }),
   )
   router.use(
     createAdminRouter({
       adminToken: options.adminToken,
-      ownership,
+      ownership: purging,
       rateLimiter: identity.rateLimiter,
       trustsProxy: (a) => proxies.trusts(a),
       logger,
@@ -305,7 +351,7 @@ export async function createGate(options: GateOptions): Promise<Gate> {
         rules,
         client,
         feed,
-        ownership,
+        ownership: purging,
         catalog,
         logger,
         clock,
@@ -340,6 +386,7 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     logger,
     onDecision,
     onDecisionTime: metrics.decisionTime,
+    ...(passes ? { passes: passes.issuer } : {}),
   })
   // The middleware reports to the same log, metrics and live feed as the endpoints.
   const middlewareHooks = { onDecision, onDecisionTime: metrics.decisionTime }

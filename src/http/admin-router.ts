@@ -12,7 +12,8 @@ import { toVibegateError } from './to-vibegate-error.js'
 export interface AdminRouterDeps {
   /** VIBEGATE_ADMIN_TOKEN; the routes answer 401 to everything while it is unset. */
   adminToken: string | undefined
-  ownership: OwnershipChecker
+  /** Purges cached ownership (and, with edge passes, moves the pass epoch). */
+  ownership: Pick<OwnershipChecker, 'purgeUser' | 'purgeVibe'>
   /** Counts failed attempts per client. */
   rateLimiter: RateLimiter
   /** VIBEGATE_TRUSTED_PROXIES, to find the client behind a proxy. */

@@ -47,6 +47,11 @@ export interface AuthRouterDeps {
   rateLimits?: AuthRateLimits
   /** Called after a session ends at logout (e.g. to purge the user's cached ownership). */
   onLogout?: (user: SessionUser) => Promise<void>
+  /**
+   * More Set-Cookie values for the logout answer, e.g. the edge pass cookies expired
+   * (docs/edge-pass.md); default none.
+   */
+  logoutCookies?: () => readonly string[]
 }
 
 /**
@@ -149,6 +154,7 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
   router.post('/auth/logout', sameOrigin, async (req, res) => {
     const ended = await endCurrentSession(req)
     res.append('Set-Cookie', clearCookie(cookies.session, cookies.secure))
+    for (const cookie of deps.logoutCookies?.() ?? []) res.append('Set-Cookie', cookie)
     if (ended) {
       deps.logger.info({ user: ended.user.uuid }, 'signed out')
       await deps.onLogout?.(ended.user)

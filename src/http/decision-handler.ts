@@ -6,6 +6,7 @@ import {
   type DecisionReason,
 } from '../decision/decision-engine.js'
 import type { VibeCatalog } from '../decision/vibe-catalog.js'
+import type { PassIssuer } from '../pass/pass-issuer.js'
 import { createLogThrottle } from '../util/log-throttle.js'
 import { silentLogger, type Logger } from '../util/logger.js'
 import { createFanPages, sendFanPage, type FanPages } from './fan-pages.js'
@@ -47,6 +48,11 @@ export interface DecisionHandlerOptions {
   /** The pages browsers get for a denial; default the built-in ones, unbranded. */
   pages?: FanPages
   logger?: Logger
+  /**
+   * Edge passes (VIBEGATE_PASS_SECRET): an allowed GET or HEAD under a rule with `pass` gets
+   * `X-Vibegate-Pass` on `/authz/auth-request` and `/authz/forward-auth`; unset: never.
+   */
+  passes?: PassIssuer
   /** Called once per decision, after the answer is written; `req` is the asking request. */
   onDecision?: (event: DecisionEvent, req: IncomingMessage) => void
   /** Called once per decision with its duration in seconds, from arrival to answer written. */
@@ -123,7 +129,7 @@ export function createDecisionHandler(
     original: OriginalRequest,
     decision: Decision,
   ): void | Promise<void> => {
-    if (decision.allowed) return allow(endpoint, req, res, decision)
+    if (decision.allowed) return allow(endpoint, req, res, original, decision)
     if (
       decision.status === 401 &&
       endpoint === 'forward-auth' &&
@@ -150,11 +156,15 @@ export function createDecisionHandler(
     endpoint: DecisionEndpoint,
     req: IncomingMessage,
     res: ServerResponse,
+    original: OriginalRequest,
     decision: Extract<Decision, { allowed: true }>,
   ): void => {
+    const rule = decision.rule
+    const pass =
+      rule?.pass === undefined ? undefined : passHeader(endpoint, req, original, decision)
     // Set explicitly every time, empty for public access: nothing a client sent can leak
     // through. One writeHead with a flat list: the hottest answer skips the header map.
-    res.writeHead(200, [
+    const headers = [
       'Cache-Control',
       'no-store',
       'Authorization',
@@ -162,11 +172,13 @@ export function createDecisionHandler(
       'X-Vibegate-User',
       decision.identity?.user.uuid ?? '',
       'X-Vibegate-Rule',
-      decision.token ? (decision.rule?.id ?? 'default') : '',
+      decision.token ? (rule?.id ?? 'default') : '',
       // Said here, as end() would: headers written first would otherwise go out chunked.
       'Content-Length',
       '0',
-    ])
+    ]
+    if (pass !== undefined) headers.push('X-Vibegate-Pass', pass)
+    res.writeHead(200, headers)
     res.end()
     options.onDecision?.(
       {
@@ -178,6 +190,31 @@ export function createDecisionHandler(
       },
       req,
     )
+  }
+
+  /** `X-Vibegate-Pass` for an allowed request under a rule with `pass`, when one is due. */
+  const passHeader = (
+    endpoint: DecisionEndpoint,
+    req: IncomingMessage,
+    original: OriginalRequest,
+    decision: Extract<Decision, { allowed: true }>,
+  ): string | undefined => {
+    const { rule, identity } = decision
+    if (
+      options.passes === undefined ||
+      rule?.pass === undefined ||
+      identity === undefined ||
+      endpoint === 'ext-authz' ||
+      (original.method !== 'GET' && original.method !== 'HEAD')
+    )
+      return undefined
+    return options.passes.header({
+      rule,
+      pass: rule.pass,
+      user: identity.user.uuid,
+      host: original.host,
+      cookie: req.headers.cookie,
+    })
   }
 
   const deny = (

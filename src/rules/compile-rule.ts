@@ -1,8 +1,17 @@
-import type { CompiledRule, TokenSettings } from './compiled-rules.js'
-import { DEFAULT_AUDIENCE, DEFAULT_TTL_SECONDS } from './compiled-rules.js'
+import type { CompiledRule, PassSettings, TokenSettings } from './compiled-rules.js'
+import { DEFAULT_AUDIENCE, DEFAULT_TTL_SECONDS, MAX_PASS_JSON_BYTES } from './compiled-rules.js'
 import type { LocatedMessage } from './describe-rules-issue.js'
 import { parseDuration } from './duration.js'
 import { parseHostPattern, type HostPattern } from './host-pattern.js'
+import {
+  addEarlierPatterns,
+  canonicalPatternText,
+  earlierPatterns,
+  passFixedBytes,
+  passSettings,
+  PASS_REQUEST_FIELDS_BYTES,
+  type EarlierPatterns,
+} from './pass-scope.js'
 import { parsePathPattern, type PathPattern, type PatternSegment } from './path-pattern.js'
 import type { Requirement } from './requirement.js'
 import type { RequirementInput, RuleInput } from './rules-schema.js'
@@ -25,11 +34,13 @@ export interface SharedParts {
   segments: Map<string, PatternSegment>
   methods: Map<string, ReadonlySet<string>>
   tokens: Map<string, TokenSettings>
+  /** The patterns of the rules compiled so far: the `n` of a later rule's pass. */
+  earlier: EarlierPatterns
 }
 
 /** An empty {@link SharedParts}, for one file. */
 export function sharedParts(): SharedParts {
-  return { segments: new Map(), methods: new Map(), tokens: new Map() }
+  return { segments: new Map(), methods: new Map(), tokens: new Map(), earlier: earlierPatterns() }
 }
 
 /** The value kept under `key`, or `make()` kept from now on. */
@@ -42,7 +53,8 @@ function once<V>(map: Map<string, V>, key: string, make: () => V): V {
 /**
  * Builds a rule that passed `ruleSchema` (which already checked its patterns, hosts, ttl
  * and token ids) and has exactly one of `require` and `access`. `at` is its path in the
- * document, for warnings.
+ * document, for warnings. Rules of one file are compiled in file order with one `shared`:
+ * a rule's pass lists the patterns of the rules compiled before it.
  */
 export function compileRule(
   input: RuleInput,
@@ -84,8 +96,37 @@ export function compileRule(
     access: input.access ?? 'require',
     requirement,
     token: tokenSettings(input, shared),
+    pass: undefined,
+  }
+  if (input.pass !== undefined) {
+    rule.pass = passSettings(
+      input.id,
+      parseDuration(input.pass.ttl) / 1000,
+      patterns.map((p) => p.segments),
+      shared.earlier,
+    )
+    const warning = passSizeWarning(input.id, rule.pass)
+    if (warning) warnings.push({ path: [...at, 'pass'], message: warning })
+  }
+  // Only while they fit in a pass, so a large file without passes pays little for this.
+  if (!shared.earlier.overflow) {
+    addEarlierPatterns(
+      shared.earlier,
+      patterns.map((p) => canonicalPatternText(p.segments)),
+    )
   }
   return { rule, warnings }
+}
+
+/** The `rules check` warning for a pass that is, or may be, too large to issue. */
+function passSizeWarning(id: string, pass: PassSettings): string | undefined {
+  const fix = `move rule "${id}" above rules it does not need to follow, or use fewer, shorter path patterns`
+  if (!pass.fits)
+    return `rule "${id}": no pass is ever issued: its paths and the earlier rules' paths (n) make the pass larger than ${MAX_PASS_JSON_BYTES} bytes; ${fix}`
+  const bytes = passFixedBytes(id, pass.patterns, pass.earlier)
+  if (bytes + PASS_REQUEST_FIELDS_BYTES > MAX_PASS_JSON_BYTES)
+    return `rule "${id}": the pass is ${bytes} bytes before host and user; with a long host it exceeds ${MAX_PASS_JSON_BYTES} and is not issued; ${fix}`
+  return undefined
 }
 
 function tokenSettings(input: RuleInput, shared: SharedParts): TokenSettings {

@@ -27,6 +27,30 @@ export interface CompiledRule extends MatchableRule {
   /** Set exactly when `access` is `require`. */
   requirement: Requirement | undefined
   token: TokenSettings
+  /** The rule's `pass` (docs/edge-pass.md), computed once at load; undefined without one. */
+  pass: PassSettings | undefined
+}
+
+/**
+ * What issuing an edge pass for a rule needs, computed once when the rules are loaded, so
+ * the decision path only adds the per-request fields (docs/edge-pass.md).
+ */
+export interface PassSettings {
+  /** `pass.ttl` in seconds: 1 to {@link MAX_PASS_TTL_SECONDS}. */
+  ttlSeconds: number
+  /** `p`: the rule's canonical path patterns, e.g. `/media/stream/**`. */
+  patterns: readonly string[]
+  /** `n`: the canonical patterns of every earlier rule, in file order; `[]` for the first. */
+  earlier: readonly string[]
+  /** The cookie's `Path`: the patterns' common leading literal segments, ending in `/`. */
+  cookiePath: string
+  /** `"p":[...],"n":[...]` as it goes into the pass JSON: serialised once. */
+  scopeJson: string
+  /**
+   * False when the pass JSON would exceed {@link MAX_PASS_JSON_BYTES} whatever the request
+   * (`p` and `n` alone are too large): none is ever issued. `earlier` is then `[]`.
+   */
+  fits: boolean
 }
 
 /** A loaded rules file: immutable; a reload builds a new one. */
@@ -44,6 +68,10 @@ export interface Rules {
 export const DEFAULT_TTL_SECONDS = 120
 /** Longest JWT lifetime a rule may ask for, seconds. */
 export const MAX_TTL_SECONDS = 900
+/** Longest edge pass a rule may ask for (`pass.ttl`), seconds. */
+export const MAX_PASS_TTL_SECONDS = 300
+/** Largest pass JSON issued, bytes (UTF-8); a larger one is not issued (docs/edge-pass.md). */
+export const MAX_PASS_JSON_BYTES = 3000
 /** Default JWT audience. */
 export const DEFAULT_AUDIENCE = 'vibegate'
 

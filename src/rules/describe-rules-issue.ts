@@ -89,6 +89,8 @@ function describeUnion(
     const branch = issue.errors[REQUIREMENT_KINDS.indexOf(kinds[0]!)] ?? []
     return branch.flatMap((inner) => describeRulesIssue(inner, valueAt, path))
   }
+  if (value === undefined)
+    return [{ path, message: `"${String(path[path.length - 1])}" is required` }]
   // Another union (a token id, a ttl): the branch whose type fits the value explains best.
   const fitting = issue.errors.find(
     (branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0),
@@ -122,6 +124,7 @@ function knownKeysAt(path: readonly (string | number)[]): readonly string[] {
   const last = path[path.length - 1]
   if (last === 'match') return KNOWN_KEYS.match
   if (last === 'token') return KNOWN_KEYS.token
+  if (last === 'pass') return KNOWN_KEYS.pass
   return KNOWN_KEYS.rule
 }
 

@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { compileRule, sharedParts } from './compile-rule.js'
 import type { CompiledRule, Rules } from './compiled-rules.js'
 import { describeRulesIssue, type LocatedMessage } from './describe-rules-issue.js'
+import { checkPassRule } from './pass-checks.js'
 import { compileMatcher } from './rule-matcher.js'
 import {
   fileTooLargeMessage,
@@ -185,6 +186,7 @@ export function parseRules(
         const message = `duplicate id "${parsed.data.id}"; rules[${previous}] has it already`
         problems.push(locate({ path: [...at, 'id'], message }, 'error'))
       } else firstById.set(parsed.data.id, index)
+      problems.push(...checkPassRule(parsed.data, at).map((m) => locate(m, 'error')))
       const result = compileRule(parsed.data, index, at, source.position(at), shared)
       warnings.push(...result.warnings.map((m) => locate(m, 'warning')))
       compiled.push(result.rule)

@@ -5,7 +5,7 @@
  * done by the loader on top of these.
  */
 import { z } from 'zod'
-import { MAX_TTL_SECONDS } from './compiled-rules.js'
+import { MAX_PASS_TTL_SECONDS, MAX_TTL_SECONDS } from './compiled-rules.js'
 import { parseDuration } from './duration.js'
 import { parseHostPattern } from './host-pattern.js'
 import { parsePathPattern } from './path-pattern.js'
@@ -123,6 +123,8 @@ export const tokenSchema = z.strictObject({
       z.string().regex(DURATION, 'expected a duration such as "90s" or "2m"'),
     ])
     .superRefine((ttl, ctx) => {
+      // zod runs this after a failed branch too; the union has reported that value already.
+      if (typeof ttl === 'string' && !DURATION.test(ttl)) return
       const ms = parseDuration(ttl)
       if (ms < 1000 || ms > MAX_TTL_SECONDS * 1000 || ms % 1000 !== 0) {
         ctx.addIssue({
@@ -141,6 +143,31 @@ export const tokenSchema = z.strictObject({
     .optional()
     .meta({ description: 'The JWT aud claim. Default "vibegate".' }),
 })
+
+/** The edge pass a rule hands out when it allows (docs/edge-pass.md). */
+export const passSchema = z
+  .strictObject({
+    ttl: z
+      .union([
+        z.number().int().positive(),
+        z.string().regex(DURATION, 'expected a duration such as "60s" or "2m"'),
+      ])
+      .superRefine((ttl, ctx) => {
+        if (typeof ttl === 'string' && !DURATION.test(ttl)) return
+        const ms = parseDuration(ttl)
+        if (ms < 1000 || ms > MAX_PASS_TTL_SECONDS * 1000 || ms % 1000 !== 0) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `ttl must be whole seconds from 1s to 5m, got ${JSON.stringify(ttl)}; passes are short-lived by design, write e.g. 60s`,
+          })
+        }
+      })
+      .meta({ description: 'How long a pass lets the edge allow without the gate: 1s to 5m.' }),
+  })
+  .meta({
+    description:
+      "Optional: the edge (nginx + njs) may allow this rule's GET/HEAD requests for ttl without asking the gate. Needs VIBEGATE_PASS_SECRET; not on public rules; the rule must match GET.",
+  })
 
 /** One rule. Exactly one of `require` or `access`. */
 export const ruleSchema = z.strictObject({
@@ -161,6 +188,7 @@ export const ruleSchema = z.strictObject({
     .optional()
     .meta({ description: 'Instead of require: public (anyone) or authenticated (logged in).' }),
   token: tokenSchema.optional(),
+  pass: passSchema.optional(),
 })
 
 /** The rules file. */
@@ -186,6 +214,7 @@ export const KNOWN_KEYS = {
   rule: Object.keys(ruleSchema.shape),
   match: Object.keys(matchSchema.shape),
   token: Object.keys(tokenSchema.shape),
+  pass: Object.keys(passSchema.shape),
   require: ['vibe', 'token_ids', 'min_amount', 'issuer', 'any', 'all'],
 } as const
 
