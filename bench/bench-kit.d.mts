@@ -19,7 +19,7 @@ export function nginxEdgeConfFromExample(
     dir: string
     script: string
     workers?: string | number
-    accessLog?: boolean
+    accessLog?: boolean | 'buffered'
   },
 ): string
 export function startNginx(options: {
