@@ -34,4 +34,15 @@ export default tseslint.config(
     files: ['test/**', 'bench/**', 'scripts/**', '*.config.js', 'src/config/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
+  {
+    // Runs in nginx njs 0.7.9, not node: CommonJS built-ins, nginx's environment, and no
+    // optional catch binding (`catch {` is a syntax error there).
+    files: ['examples/nginx-edge/**/*.js'],
+    languageOptions: { globals: { require: 'readonly', Buffer: 'readonly' } },
+    rules: {
+      'no-restricted-properties': 'off',
+      '@typescript-eslint/no-require-imports': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { caughtErrors: 'none' }],
+    },
+  },
 )

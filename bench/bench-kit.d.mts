@@ -1,4 +1,6 @@
-// Types of the pure functions of bench/bench-kit.mjs that the tests use.
+// Types of the functions of bench/bench-kit.mjs that the tests use.
+import type { ChildProcess } from 'node:child_process'
+
 export function nginxSiteFromExample(
   example: string,
   options: { authPort: number; listenPort: number; www: string },
@@ -8,3 +10,29 @@ export function callsBetween(
   before: Record<string, number>,
   after: Record<string, number>,
 ): Record<string, number>
+export function nginxEdgeConfFromExample(
+  example: string,
+  options: {
+    gatePort: number
+    listenPort: number
+    www: string
+    dir: string
+    script: string
+    workers?: string | number
+    accessLog?: boolean | 'buffered'
+  },
+): string
+export function startNginx(options: {
+  dir: string
+  site?: string
+  conf?: string
+  env?: Record<string, string>
+  listenPort: number
+  workers?: string | number
+}): Promise<{
+  child: ChildProcess
+  url: string
+  output(): string
+  errorLog(): Promise<string>
+  stop(): Promise<void>
+}>

@@ -273,6 +273,53 @@ export function nginxSiteFromExample(example, { authPort, listenPort, www }) {
   return site
 }
 
+/**
+ * examples/nginx-edge/nginx.conf (a complete nginx.conf) as the tests and the benchmark run
+ * it: the gate at `gatePort`, listening on `listenPort`, the files under `www`, the njs
+ * script `script`, and pid, logs and temp files under `dir`. Everything else (the pass
+ * check, the fallback to auth_request, its headers, keep-alive) is the example's own.
+ * `accessLog` false turns the access log off; 'buffered' writes it in 256 KiB blocks (the
+ * benchmark counts misses in it at the end).
+ */
+export function nginxEdgeConfFromExample(
+  example,
+  { gatePort, listenPort, www, dir, script, workers = 'auto', accessLog = true },
+) {
+  const user = process.getuid?.() === 0 ? 'user root;' : ''
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+    .map((t) => `${t}_temp_path ${dir}/${t};`)
+    .join(' ')
+  const edits = [
+    ['user www-data;', user],
+    ['worker_processes auto;', `worker_processes ${workers};`],
+    ['pid /run/nginx.pid;', `pid ${dir}/nginx.pid;`],
+    ['error_log /var/log/nginx/error.log warn;', `error_log ${dir}/error.log warn;`],
+    ['sendfile on;', `sendfile on; ${temp}`],
+    [
+      'js_import vibegate from /etc/nginx/njs/vibegate-edge.js;',
+      `js_import vibegate from ${script};`,
+    ],
+    [
+      'access_log /var/log/nginx/access.log vibegate;',
+      accessLog === 'buffered'
+        ? `access_log ${dir}/access.log vibegate buffer=256k flush=5s;`
+        : accessLog
+          ? `access_log ${dir}/access.log vibegate;`
+          : 'access_log off;',
+    ],
+    ['server 127.0.0.1:8080;', `server 127.0.0.1:${gatePort};`],
+    ['listen 127.0.0.1:8081;', `listen 127.0.0.1:${listenPort};`],
+    ['root /var/www/media;', `root ${www};`],
+  ]
+  let conf = example
+  for (const [from, to] of edits) {
+    if (!conf.includes(from))
+      throw new Error(`examples/nginx-edge/nginx.conf no longer contains "${from}"`)
+    conf = conf.replace(from, to)
+  }
+  return `daemon off;\n${conf}`
+}
+
 /** The same nginx serving the static files ungated: the reference of the nginx rows. */
 export function nginxStaticSite({ listenPort, www }) {
   return `server {\n    listen 127.0.0.1:${listenPort};\n    location / {\n        root ${www};\n    }\n}\n`
@@ -280,36 +327,43 @@ export function nginxStaticSite({ listenPort, www }) {
 
 /**
  * nginx as a non-daemon child under the prefix `dir` (pid, logs and temp paths all there),
- * with `site` included in its http block. `workers` is its worker_processes.
+ * with `site` included in its http block. `workers` is its worker_processes. Or, with
+ * `conf`, that complete nginx.conf instead (it must say `daemon off;` and put its files
+ * under `dir`). `env` adds to nginx's environment (what its `env` directives pass on).
  */
-export async function startNginx({ dir, site, listenPort, workers = 'auto' }) {
+export async function startNginx({ dir, site, conf, env, listenPort, workers = 'auto' }) {
   await mkdir(dir, { recursive: true })
-  await writeFile(join(dir, 'site.conf'), site)
+  if (site !== undefined) await writeFile(join(dir, 'site.conf'), site)
   await writeFile(
     join(dir, 'nginx.conf'),
-    [
-      'daemon off;',
-      ...(process.getuid?.() === 0 ? ['user root;'] : []),
-      `worker_processes ${workers};`,
-      `pid ${dir}/nginx.pid;`,
-      `error_log ${dir}/error.log warn;`,
-      'events {',
-      '  worker_connections 4096;',
-      '}',
-      'http {',
-      '  access_log off;',
-      '  default_type application/octet-stream;',
-      `  client_body_temp_path ${dir}/body;`,
-      `  proxy_temp_path ${dir}/proxy;`,
-      `  fastcgi_temp_path ${dir}/fastcgi;`,
-      `  uwsgi_temp_path ${dir}/uwsgi;`,
-      `  scgi_temp_path ${dir}/scgi;`,
-      `  include ${dir}/site.conf;`,
-      '}',
-      '',
-    ].join('\n'),
+    conf ??
+      [
+        'daemon off;',
+        ...(process.getuid?.() === 0 ? ['user root;'] : []),
+        `worker_processes ${workers};`,
+        `pid ${dir}/nginx.pid;`,
+        `error_log ${dir}/error.log warn;`,
+        'events {',
+        '  worker_connections 4096;',
+        '}',
+        'http {',
+        '  access_log off;',
+        '  default_type application/octet-stream;',
+        `  client_body_temp_path ${dir}/body;`,
+        `  proxy_temp_path ${dir}/proxy;`,
+        `  fastcgi_temp_path ${dir}/fastcgi;`,
+        `  uwsgi_temp_path ${dir}/uwsgi;`,
+        `  scgi_temp_path ${dir}/scgi;`,
+        `  include ${dir}/site.conf;`,
+        '}',
+        '',
+      ].join('\n'),
   )
-  const { child, output } = spawnKept(NGINX, ['-c', join(dir, 'nginx.conf'), '-p', dir], {})
+  const { child, output } = spawnKept(
+    NGINX,
+    ['-c', join(dir, 'nginx.conf'), '-p', dir],
+    env ? { env: { ...process.env, ...env } } : {},
+  )
   const url = `http://127.0.0.1:${listenPort}`
   // A TCP connection, not a request: a request would leave a line in the error log.
   for (let i = 0; ; i++) {

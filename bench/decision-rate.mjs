@@ -33,9 +33,16 @@
 // BENCH_NGINX_WORKERS (nginx worker_processes; auto), BENCH_NGINX_EXAMPLE (the site file
 // the nginx rows derive from; examples/nginx/vibegate.conf: another version of it, to
 // compare), BENCH_RSS_INTERVAL (seconds between RSS samples; 2), REDIS_URL
-// (redis://127.0.0.1:6379).
+// (redis://127.0.0.1:6379), BENCH_ONLY (comma-separated groups to run, of decisions, nginx,
+// workers, rules; default all: `BENCH_ONLY=nginx` measures the nginx rows alone).
+//
+// The nginx rows include the edge pass (examples/nginx-edge) when the njs module is
+// installed: the same file served on a valid pass, beside the same nginx ungated; the share
+// of its requests that the edge sent to the gate is counted from its access log.
 import { Buffer } from 'node:buffer'
 import { spawn } from 'node:child_process'
+import { createHash, createHmac } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -49,6 +56,7 @@ import {
   expectAllowed,
   freeLowPort,
   machine,
+  nginxEdgeConfFromExample,
   nginxSiteFromExample,
   nginxStaticSite,
   nginxVersion,
@@ -91,6 +99,12 @@ const RETRIES = Number(env.BENCH_RETRIES ?? 2)
 const ROUNDS = Number(env.BENCH_ROUNDS ?? 3)
 const REDIS_URL = env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const NGINX_EXAMPLE = env.BENCH_NGINX_EXAMPLE ?? root('examples/nginx/vibegate.conf')
+const NJS_MODULE = '/usr/lib/nginx/modules/ngx_http_js_module.so'
+const GROUPS = ['decisions', 'nginx', 'workers', 'rules']
+const ONLY = env.BENCH_ONLY ? env.BENCH_ONLY.split(',').map((g) => g.trim()) : GROUPS
+for (const group of ONLY)
+  if (!GROUPS.includes(group))
+    throw new Error(`BENCH_ONLY: unknown group "${group}" (groups: ${GROUPS.join(', ')})`)
 const RULE = 'yellow-hd'
 const DECISION = {
   'X-Original-Method': 'GET',
@@ -100,7 +114,8 @@ const BEARER = { ...DECISION, Authorization: 'Bearer demo-token-alice' }
 
 const tool = chooseTool(env)
 const box = await machine()
-const nginx = flags['no-nginx'] || flags.rss ? undefined : await nginxVersion()
+const nginx =
+  flags['no-nginx'] || flags.rss || !ONLY.includes('nginx') ? undefined : await nginxVersion()
 const WORKERS = Number(env.BENCH_WORKERS ?? box.cores)
 const WORKER_PIPELINING = Number(env.BENCH_WORKER_PIPELINING ?? 16)
 
@@ -131,6 +146,38 @@ const stop = async (running) => {
   await running.stop()
 }
 const tmp = await mkdtemp(join(tmpdir(), 'vibegate-bench-'))
+
+// The edge pass row: nginx verifies passes with this secret (the gate is not told it: the
+// pass is minted here, as the gate would for alice and the yellow-hd rule of
+// rules/demo.yaml, whose earlier rules' patterns are `n`).
+const EDGE_SECRET = 'bench-edge-pass-secret-0123456789abcdef'
+const edgeEnv = { VIBEGATE_PASS_SECRET: EDGE_SECRET }
+
+/** A pass per docs/edge-pass.md, good for the longest ttl (300 s) from now. */
+function edgePass() {
+  const i = Math.floor(Date.now() / 1000)
+  const claims = {
+    k: createHash('sha256').update(EDGE_SECRET).digest('hex').slice(0, 8),
+    h: '127.0.0.1',
+    p: ['/videos/yellow/hd', '/videos/yellow/hd/**'],
+    n: ['/', '/assets/**', '/favicon.ico', '/locked/**', '/members', '/members/**'],
+    u: 'alice',
+    r: RULE,
+    i,
+    x: i + 300,
+    e: 0,
+  }
+  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url')
+  const signature = createHmac('sha256', EDGE_SECRET).update(`v1.${payload}`).digest('base64url')
+  return `v1.${payload}.${signature}`
+}
+
+/** The share of the requests in an edge access log that the edge sent to the gate. */
+async function edgeMisses(log) {
+  const lines = (await readFile(log, 'utf8')).split('\n').filter((l) => l !== '')
+  const misses = lines.filter((l) => !/ pass_miss=$/.test(l)).length
+  return lines.length === 0 ? 1 : misses / lines.length
+}
 
 /**
  * One measured slice of a row: the load run, with the OurSong calls the simulator saw
@@ -184,12 +231,14 @@ async function tableRun() {
 
   const results = {}
   const measured = []
-  ;[results.bare, results.bearer, results.session] = await measureGroup([
-    { label: 'bare node:http', url: `${bare.url}/` },
-    { label: 'Bearer', url: decisionUrl, headers: BEARER },
-    { label: 'session', url: decisionUrl, headers: SESSION },
-  ])
-  measured.push(results.bearer, results.session)
+  if (ONLY.includes('decisions')) {
+    ;[results.bare, results.bearer, results.session] = await measureGroup([
+      { label: 'bare node:http', url: `${bare.url}/` },
+      { label: 'Bearer', url: decisionUrl, headers: BEARER },
+      { label: 'session', url: decisionUrl, headers: SESSION },
+    ])
+    measured.push(results.bearer, results.session)
+  }
 
   if (nginx) {
     const www = join(tmp, 'www')
@@ -200,12 +249,13 @@ async function tableRun() {
     const workers = env.BENCH_NGINX_WORKERS ?? 'auto'
     const authorization = { Authorization: BEARER.Authorization }
     const servers = []
-    const variant = async (label, site, headers) => {
+    const variant = async (label, site, headers, edge) => {
       const listenPort = await freeLowPort()
+      const dir = join(tmp, `nginx-${label.replace(/\W+/g, '-')}`)
       const server = await track(
         startNginx({
-          dir: join(tmp, `nginx-${label.replace(/\W+/g, '-')}`),
-          site: site(listenPort),
+          dir,
+          ...(edge ? { conf: edge(listenPort, dir), env: edgeEnv } : { site: site(listenPort) }),
           listenPort,
           workers,
         }),
@@ -217,7 +267,7 @@ async function tableRun() {
         throw new Error(`nginx ${label}: ${probe.status}, ${body.byteLength} bytes`)
       return { label, url: `${server.url}${file}`, headers }
     }
-    // Three nginx instances at once (an idle one costs nothing), measured interleaved.
+    // The nginx instances run at once (an idle one costs nothing), measured interleaved.
     const rows = [
       await variant('nginx static', (listenPort) => nginxStaticSite({ listenPort, www }), {}),
       await variant(
@@ -231,20 +281,49 @@ async function tableRun() {
         authorization,
       ),
     ]
-    const [ungated, ceiling, gated] = await measureGroup(rows)
+    const edgeExampleText = await readFile(root('examples/nginx-edge/nginx.conf'), 'utf8')
+    const edgeDir = join(tmp, 'nginx-nginx-edge-pass')
+    if (existsSync(NJS_MODULE))
+      rows.push(
+        await variant(
+          'nginx edge pass',
+          undefined,
+          // A fallback (a miss) is then still allowed, by the gate: it shows in the share
+          // of misses, not as errors.
+          { ...authorization, Cookie: `vibegate_pass=${edgePass()}` },
+          (listenPort, dir) =>
+            nginxEdgeConfFromExample(edgeExampleText, {
+              gatePort: gate.port,
+              listenPort,
+              www,
+              dir,
+              script: root('examples/nginx-edge/vibegate-edge.js'),
+              workers,
+              accessLog: 'buffered',
+            }),
+        ),
+      )
+    else console.error(`  ${NJS_MODULE} is not installed: no edge pass row`)
+    const [ungated, ceiling, gated, edge] = await measureGroup(rows)
     results.nginx = { static: ungated, ceiling, gate: gated }
     measured.push(gated)
+    if (edge) {
+      // The access log is buffered: stopping nginx (below) flushes it.
+      results.nginx.edge = edge
+      measured.push(edge)
+    }
     for (const [i, server] of servers.entries()) {
       const errors = await server.errorLog()
       await stop(server)
       if (/\[(error|crit|alert|emerg)\]/.test(errors))
         console.error(`  ${rows[i].label} logged errors:\n${errors.slice(-2000)}`)
     }
+    if (edge) results.nginx.edge.misses = await edgeMisses(join(edgeDir, 'access.log'))
   }
   await stop(bare)
   await stop(gate)
 
-  if (!flags['no-workers']) {
+  if (!flags['no-workers'] && ONLY.includes('workers')) {
     // Both with the same Redis; only the number of worker processes differs. Both run at
     // once (the idle one costs nothing) and are measured interleaved.
     const startWorkers = async (n) => {
@@ -299,7 +378,7 @@ async function tableRun() {
     )
   }
   const disturbed = [results.bare, ...measured, ...Object.values(results.nginx ?? {})].filter(
-    (row) => disturbance(row) > DISTURBED_CORES,
+    (row) => row !== undefined && disturbance(row) > DISTURBED_CORES,
   )
   if (disturbed.length > 0)
     console.log(
@@ -417,7 +496,7 @@ if (failures.length > 0) {
   console.log('\nevery goal met')
 }
 let exitCode = flags.check && failures.length > 0 ? 1 : 0
-if (!flags.rss && !flags['no-rules']) {
+if (!flags.rss && !flags['no-rules'] && ONLY.includes('rules')) {
   // Then the rules benchmark, as `npm run bench` always did.
   console.log('')
   const rules = spawn(process.execPath, [root('bench/rules-match.mjs')], { stdio: 'inherit' })

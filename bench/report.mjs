@@ -8,6 +8,8 @@ export const GOALS = {
   p99OfBare: 2,
   /** nginx static behind auth_request to vibegate: at least this share of the bare-200 ceiling. */
   shareOfCeiling: 0.85,
+  /** nginx static through the edge pass (no subrequest): at least this share of ungated. */
+  edgeShareOfStatic: 0.5,
   /** N worker processes (N = cores, at least 2): at least this multiple of one worker. */
   workerSpeedup: 1.6,
   /** RSS over the long warm run: its end within this fraction of its start. */
@@ -79,9 +81,10 @@ function clean(label, figures, failures) {
 
 /**
  * The table's lines and the goals that failed, from the figures of one run:
- * `{ bare, bearer, session, nginx?: { static, ceiling, gate }, workers?: { n, processes,
- * one, many, pipelining?, unpipelined?: { one, many } } }`, each figure `{ rps, p99Ms,
- * non2xx, errors }`. `workers.processes` is the number of worker processes seen under
+ * `{ bare?, bearer?, session?, nginx?: { static, ceiling, gate, edge? }, workers?: { n,
+ * processes, one, many, pipelining?, unpipelined?: { one, many } } }`, each figure `{ rps,
+ * p99Ms, non2xx, errors }`; `nginx.edge` also has `misses`, the share of its requests the
+ * edge sent to the gate. `workers.processes` is the number of worker processes seen under
  * `VIBEGATE_WORKERS=n` (0: the variable was ignored); `pipelining` the requests each
  * connection sent at once in the judged rows; `unpipelined` the same rows without
  * pipelining, shown for reference.
@@ -90,14 +93,16 @@ export function evaluate(results) {
   const lines = []
   const failures = []
   const { bare } = results
-  clean('bare node:http', bare, failures)
-  lines.push({ label: 'bare node:http (200, 3 headers)', figures: bare, share: '100%', goal: '' })
+  if (bare) {
+    clean('bare node:http', bare, failures)
+    lines.push({ label: 'bare node:http (200, 3 headers)', figures: bare, share: '100%', goal: '' })
+  }
   for (const [key, label] of [
     ['bearer', 'auth-request, Bearer (warm)'],
     ['session', 'auth-request, session cookie (warm)'],
   ]) {
     const figures = results[key]
-    if (!figures) continue
+    if (!figures || !bare) continue
     const share = figures.rps / bare.rps
     const p99Ratio = figures.p99Ms / bare.p99Ms
     const okShare = share >= GOALS.shareOfBare
@@ -148,6 +153,22 @@ export function evaluate(results) {
       share: pct(share),
       goal: `${verdict('nginx auth_request -> vibegate', ok, [ceiling, gate], failures)} (>= ${pct(GOALS.shareOfCeiling)})`,
     })
+    const { edge } = results.nginx
+    if (edge) {
+      const label = 'nginx edge pass (njs)'
+      const ofStatic = edge.rps / ungated.rps
+      const okEdge = clean(label, edge, failures) && ofStatic >= GOALS.edgeShareOfStatic
+      if (ofStatic < GOALS.edgeShareOfStatic)
+        failures.push(
+          `${label}: ${pct(ofStatic)} of nginx static, ungated (goal >= ${pct(GOALS.edgeShareOfStatic)})`,
+        )
+      lines.push({
+        label: `${label}, ${pct(edge.misses)} to the gate`,
+        figures: edge,
+        share: pct(edge.rps / ceiling.rps),
+        goal: `${verdict(label, okEdge, [ungated, edge], failures)} (${pct(ofStatic)} of ungated >= ${pct(GOALS.edgeShareOfStatic)})`,
+      })
+    }
   }
   if (results.workers) {
     const { n, processes, one, many, pipelining = 1, unpipelined } = results.workers

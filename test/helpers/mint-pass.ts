@@ -1,0 +1,56 @@
+import { createHash, createHmac } from 'node:crypto'
+
+/** The claims of an edge pass, in the order docs/edge-pass.md gives them. */
+export interface PassClaims {
+  /** Key id of the signing secret: the first 8 hex characters of sha256(secret). */
+  k: string
+  /** The host the pass is for, lower-case, without port. */
+  h: string
+  /** The rule's canonical path patterns. */
+  p: string[]
+  /** The canonical path patterns of every earlier rule. */
+  n: string[]
+  /** The OurSong user's uuid. */
+  u: string
+  /** The rule id. */
+  r: string
+  /** Issued at, Unix seconds. */
+  i: number
+  /** Expires at, Unix seconds. */
+  x: number
+  /** The revocation epoch at issue. */
+  e: number
+}
+
+/** The key id of a pass secret: the first 8 hex characters of its SHA-256. */
+export function passKeyId(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex').slice(0, 8)
+}
+
+/**
+ * A pass as the gate issues it (docs/edge-pass.md, "The pass"): `v1.<payload>.<signature>`,
+ * base64url without padding, HMAC-SHA256 over `v1.<payload>`. `k` defaults to the key id of
+ * `secret`; the JSON keeps the format's key order whatever order `claims` lists them in.
+ * Until the gate issues passes, this is how tests make them; it checks nothing, so tests can
+ * mint the bad ones too.
+ */
+export function mintPass(claims: Omit<PassClaims, 'k'> & { k?: string }, secret: string): string {
+  const ordered: PassClaims = {
+    k: claims.k ?? passKeyId(secret),
+    h: claims.h,
+    p: claims.p,
+    n: claims.n,
+    u: claims.u,
+    r: claims.r,
+    i: claims.i,
+    x: claims.x,
+    e: claims.e,
+  }
+  const payload = Buffer.from(JSON.stringify(ordered), 'utf8').toString('base64url')
+  return `v1.${payload}.${signPass(payload, secret)}`
+}
+
+/** The signature part of a pass over `payload` (its base64url text). */
+export function signPass(payload: string, secret: string): string {
+  return createHmac('sha256', secret).update(`v1.${payload}`).digest('base64url')
+}
