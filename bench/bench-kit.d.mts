@@ -19,7 +19,8 @@ export function nginxEdgeConfFromExample(
     dir: string
     script: string
     workers?: string | number
-    accessLog?: boolean | 'buffered'
+    accessLog?: boolean | 'misses'
+    ungated?: boolean
   },
 ): string
 export function startNginx(options: {

@@ -278,12 +278,14 @@ export function nginxSiteFromExample(example, { authPort, listenPort, www }) {
  * it: the gate at `gatePort`, listening on `listenPort`, the files under `www`, the njs
  * script `script`, and pid, logs and temp files under `dir`. Everything else (the pass
  * check, the fallback to auth_request, its headers, keep-alive) is the example's own.
- * `accessLog` false turns the access log off; 'buffered' writes it in 256 KiB blocks (the
- * benchmark counts misses in it at the end).
+ * `accessLog`: true (the default) logs every request; 'misses' only the misses, as the
+ * example does, in 256 KiB blocks (the benchmark counts them at the end, against the
+ * request total of `/_vibegate_status`, nginx's stub_status); false none. `ungated`: the
+ * same configuration without the pass check (no request is gated): the edge row's reference.
  */
 export function nginxEdgeConfFromExample(
   example,
-  { gatePort, listenPort, www, dir, script, workers = 'auto', accessLog = true },
+  { gatePort, listenPort, www, dir, script, workers = 'auto', accessLog = true, ungated = false },
 ) {
   const user = process.getuid?.() === 0 ? 'user root;' : ''
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
@@ -300,17 +302,27 @@ export function nginxEdgeConfFromExample(
       `js_import vibegate from ${script};`,
     ],
     [
-      'access_log /var/log/nginx/access.log vibegate;',
-      accessLog === 'buffered'
-        ? `access_log ${dir}/access.log vibegate buffer=256k flush=5s;`
+      'access_log /var/log/nginx/vibegate-pass-misses.log vibegate if=$vibegate_pass_miss;',
+      accessLog === 'misses'
+        ? `access_log ${dir}/access.log vibegate buffer=256k flush=5s if=$vibegate_pass_miss;`
         : accessLog
           ? `access_log ${dir}/access.log vibegate;`
           : 'access_log off;',
+    ],
+    // nginx's own count of the requests it handled, for the share of misses.
+    [
+      'location /auth/ {',
+      'location = /_vibegate_status { stub_status; allow 127.0.0.1; deny all; }\n        location /auth/ {',
     ],
     ['server 127.0.0.1:8080;', `server 127.0.0.1:${gatePort};`],
     ['listen 127.0.0.1:8081;', `listen 127.0.0.1:${listenPort};`],
     ['root /var/www/media;', `root ${www};`],
   ]
+  if (ungated)
+    edits.push([
+      'if ($vibegate_pass_ok != "1") {\n                return 418;\n            }',
+      '# ungated: the same configuration serving every request',
+    ])
   let conf = example
   for (const [from, to] of edits) {
     if (!conf.includes(from))

@@ -15,8 +15,12 @@
  *   check. Configured but missing or malformed: every pass is refused.
  *
  * Synchronous only (js_set cannot wait), and no state between requests: njs runs every
- * request in a fresh VM, so the cost is one HMAC-SHA256 per secret, one JSON.parse of at most
- * 3 KB and one small file read, a few tens of microseconds.
+ * request in a fresh copy of this module's VM. njs interprets every operation, so the check
+ * is written for its cost model: native string calls (indexOf, encodeURI, slice) instead of
+ * regular expressions or loops over characters, values read from the environment once at
+ * load, `n` checked only when the gate put patterns in it, the epoch file read only when one
+ * is configured. On a 2-core machine a hit costs about as much as serving the 1 KiB file
+ * (npm run bench: the edge row).
  */
 const crypto = require('crypto')
 const fs = require('fs')
@@ -25,8 +29,6 @@ const fs = require('fs')
 const MAX_TTL = 300
 /** Clock skew allowed between the gate and the edge for `i`, seconds. */
 const SKEW = 5
-/** Most `vibegate_pass` cookies tried per request (one per pass rule prefix). */
-const MAX_COOKIES = 4
 /** Longest request target read, characters; and most segments (as the gate). */
 const MAX_TARGET = 8192
 const MAX_SEGMENTS = 256
@@ -37,15 +39,14 @@ const MAX_PASS = 4200
 /** Shortest secret accepted (as the gate). */
 const MIN_SECRET = 32
 
-// One path segment in the edge's narrow safe form: for a path made of these, the gate's
-// canonical path is the raw path itself (docs/canonical-paths.md), so both read one path.
-// No `%` at all, no `;` (path parameters), nothing a backend could decode or fold.
-const SAFE_SEGMENT = /^[A-Za-z0-9._~!$&'()*+,=:@-]+$/
-// The query may also hold `/`, `?` and well-formed escapes; it is not matched on, only
-// kept within what the gate accepts too.
+// A query of the characters a path may hold plus `/`, `?` and well-formed escapes: it is not
+// matched on, only kept within what the gate accepts too.
 const SAFE_QUERY = /^(?:[A-Za-z0-9._~!$&'()*+,=:@/?-]|%[0-9A-Fa-f]{2})*$/
-const BASE64URL = /^[A-Za-z0-9_-]+$/
-const KEY_ID = /^[0-9a-f]{8}$/
+
+// Read once, when nginx loads this module: every request's VM is a copy of the one that ran
+// this, so a request pays for neither process.env nor the key ids' SHA-256.
+const SECRETS = configuredSecrets(process.env.VIBEGATE_PASS_SECRET)
+const EPOCH_FILE = process.env.VIBEGATE_PASS_EPOCH_FILE || ''
 
 /**
  * The js_set handler: "1" when the request may be served on its pass, "" otherwise. Sets
@@ -59,8 +60,10 @@ function check(r) {
   } catch (e) {
     miss = 'error'
   }
+  if (miss === '') return '1'
+  // Only on a miss: a hit leaves $vibegate_pass_miss empty, and writing it costs.
   setMiss(r, miss)
-  return miss === '' ? '1' : ''
+  return ''
 }
 
 function setMiss(r, miss) {
@@ -74,67 +77,58 @@ function setMiss(r, miss) {
 /** "" when the request may be served on its pass, else the reason it may not. */
 function decide(r, nowMs) {
   if (r.method !== 'GET' && r.method !== 'HEAD') return 'method'
+  // nginx parses the Cookie header: the first `vibegate_pass` is the one with the longest
+  // Path (browsers send those first), the most specific rule's pass for this request.
+  const pass = r.variables.cookie_vibegate_pass
+  if (!pass) return 'no_cookie'
+  if (SECRETS.length === 0) return 'no_secret'
   const path = safePath(r.variables.request_uri)
   if (path === null) return 'bad_path'
-  const passes = cookies(r.variables.http_cookie, 'vibegate_pass')
-  if (passes.length === 0) return 'no_cookie'
-  const secrets = configuredSecrets()
-  if (secrets.length === 0) return 'no_secret'
-  const host = r.variables.host
-  const epoch = { path: process.env.VIBEGATE_PASS_EPOCH_FILE || '', read: null }
-  let first = ''
-  for (let i = 0; i < passes.length; i++) {
-    const miss = checkPass(passes[i], secrets, host, path, nowMs, epoch)
-    if (miss === '') return ''
-    // The browser sends the cookie with the longest Path first: its reason is the telling one.
-    if (first === '') first = miss
-  }
-  return first
+  return checkPass(pass, r.variables.host, path, nowMs)
 }
 
 /**
- * The path segments of a request target in the edge's safe form (docs/edge-pass.md, check 2),
- * or null for anything else ([] for the root).
+ * The path of a request target when it is in the edge's narrow safe form (docs/edge-pass.md,
+ * check 2), else null. For such a path the gate's canonical path is the raw path itself.
+ * Built from native string calls only: in njs a regular expression or a loop over the
+ * characters costs more than the rest of the check.
  */
 function safePath(target) {
-  if (typeof target !== 'string' || target.length === 0 || target.length > MAX_TARGET) return null
+  if (typeof target !== 'string' || target.length > MAX_TARGET) return null
   const q = target.indexOf('?')
   const path = q === -1 ? target : target.slice(0, q)
-  if (q !== -1 && !SAFE_QUERY.test(target.slice(q + 1))) return null
-  if (path === '/') return []
-  if (path.charAt(0) !== '/' || path.charAt(path.length - 1) === '/') return null
-  const segments = path.slice(1).split('/')
-  if (segments.length > MAX_SEGMENTS) return null
-  for (let i = 0; i < segments.length; i++) if (!safeSegment(segments[i])) return null
-  return segments
-}
-
-function safeSegment(s) {
-  return (
-    SAFE_SEGMENT.test(s) &&
-    s !== '.' &&
-    s !== '..' &&
-    s.charAt(s.length - 1) !== '.' &&
-    s.indexOf('::') === -1
-  )
-}
-
-/** The values of the cookies named `name` in a Cookie header, at most MAX_COOKIES. */
-function cookies(header, name) {
-  const found = []
-  if (typeof header !== 'string' || header === '') return found
-  const pairs = header.split(';')
-  for (let i = 0; i < pairs.length && found.length < MAX_COOKIES; i++) {
-    const pair = pairs[i].trim()
-    const eq = pair.indexOf('=')
-    if (eq !== -1 && pair.slice(0, eq).trim() === name) found.push(pair.slice(eq + 1).trim())
+  if (q !== -1) {
+    const query = target.slice(q + 1)
+    // encodeURI leaves exactly RFC 3986's unreserved and reserved characters (and `#`) alone;
+    // it escapes `%`, so a query with escapes takes the (rarer, dearer) regular expression.
+    if (query.indexOf('#') !== -1) return null
+    if (encodeURI(query) !== query && !SAFE_QUERY.test(query)) return null
   }
-  return found
+  if (path === '/') return path
+  // Only unreserved, sub-delims, `:`, `@` and `/`: encodeURI escapes everything else,
+  // `%` included; `;`, `#`, `?`, `[`, `]` are left to refuse by name.
+  if (path.charAt(0) !== '/' || encodeURI(path) !== path) return null
+  if (
+    path.indexOf(';') !== -1 ||
+    path.indexOf('#') !== -1 ||
+    path.indexOf('[') !== -1 ||
+    path.indexOf(']') !== -1 ||
+    path.indexOf('//') !== -1 ||
+    path.indexOf('::') !== -1 ||
+    // A segment ending in `.` (`.`, `..`, `hd.`) and a trailing slash.
+    path.indexOf('./') !== -1 ||
+    path.charAt(path.length - 1) === '.' ||
+    path.charAt(path.length - 1) === '/'
+  )
+    return null
+  // 256 segments need at least 512 characters; count them only then.
+  if (path.length >= 2 * MAX_SEGMENTS && path.split('/').length - 1 > MAX_SEGMENTS) return null
+  return path
 }
 
-/** The configured secrets with their key ids; secrets shorter than MIN_SECRET are ignored. */
-function configuredSecrets() {
-  const list = (process.env.VIBEGATE_PASS_SECRET || '').split(',')
+/** The configured secrets by key id; secrets shorter than MIN_SECRET are ignored. */
+function configuredSecrets(value) {
+  const list = (value || '').split(',')
   const secrets = []
   for (let i = 0; i < list.length; i++) {
     const secret = list[i].trim()
@@ -148,103 +142,107 @@ function configuredSecrets() {
 }
 
 /** "" when `pass` allows this request, else why not (docs/edge-pass.md, checks 3 to 6). */
-function checkPass(pass, secrets, host, path, nowMs, epoch) {
-  if (pass.length > MAX_PASS) return 'malformed'
-  const parts = pass.split('.')
-  if (parts.length !== 3 || parts[0] !== 'v1') return 'malformed'
-  if (!BASE64URL.test(parts[1]) || !BASE64URL.test(parts[2])) return 'malformed'
-  // The signature is checked before the payload is parsed: nothing an attacker wrote is
-  // read until the gate's key vouches for it. Every secret is tried, so the cost does not
+function checkPass(pass, host, path, nowMs) {
+  if (pass.length > MAX_PASS || pass.slice(0, 3) !== 'v1.') return 'malformed'
+  const dot = pass.lastIndexOf('.')
+  // An HMAC-SHA256 in base64url is 43 characters.
+  if (dot < 4 || pass.length - dot - 1 !== 43) return 'malformed'
+  const signed = pass.slice(0, dot)
+  const signature = pass.slice(dot + 1)
+  // The signature is checked before the payload is read: nothing an attacker wrote is parsed
+  // until the gate's key vouches for it. Every secret is tried, so the time taken does not
   // tell which one signed.
-  const signed = 'v1.' + parts[1]
   let signer = null
-  for (let i = 0; i < secrets.length; i++) {
+  for (let i = 0; i < SECRETS.length; i++) {
     const expected = crypto
-      .createHmac('sha256', secrets[i].secret)
+      .createHmac('sha256', SECRETS[i].secret)
       .update(signed)
       .digest('base64url')
-    if (equalConstantTime(expected, parts[2]) && signer === null) signer = secrets[i]
+    if (sameSignature(expected, signature) && signer === null) signer = SECRETS[i]
   }
   if (signer === null) return 'bad_signature'
-  const claims = parseClaims(parts[1])
-  if (claims === null) return 'malformed'
-  if (claims.k !== signer.kid) return 'unknown_kid'
-  if (claims.x * 1000 <= nowMs) return 'expired'
-  if (claims.i * 1000 > nowMs + SKEW * 1000) return 'not_yet_valid'
-  if (claims.x - claims.i > MAX_TTL || claims.x <= claims.i) return 'bad_lifetime'
-  if (claims.h !== host) return 'wrong_host'
-  if (!anyMatches(claims.p, path, false)) return 'other_path'
-  if (anyMatches(claims.n, path, true)) return 'earlier_rule'
-  if (epoch.path !== '') {
-    if (epoch.read === null) epoch.read = readEpochFile(epoch.path)
-    if (epoch.read.error) return epoch.read.error
-    if (claims.e !== epoch.read.epoch) return 'epoch_changed'
-    const revokedAt = epoch.read.revoked[claims.u]
-    if (revokedAt !== undefined && revokedAt >= claims.i) return 'revoked'
-  }
-  return ''
-}
-
-/**
- * True when `a` and `b` are equal; for strings of one length the time taken does not depend
- * on where they differ. (The length of a base64url HMAC-SHA256 is public: 43.)
- */
-function equalConstantTime(a, b) {
-  if (a.length !== b.length) return false
-  let diff = 0
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
-  return diff === 0
-}
-
-/** The payload's claims when every one has the type the format gives it, else null. */
-function parseClaims(payload) {
   let c
   try {
-    c = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
+    c = JSON.parse(Buffer.from(signed.slice(3), 'base64url').toString())
   } catch (e) {
-    return null
+    return 'malformed'
   }
-  if (c === null || typeof c !== 'object' || Array.isArray(c)) return null
-  if (typeof c.k !== 'string' || !KEY_ID.test(c.k)) return null
-  if (typeof c.h !== 'string' || typeof c.u !== 'string' || typeof c.r !== 'string') return null
-  if (!Number.isInteger(c.i) || !Number.isInteger(c.x) || !Number.isInteger(c.e)) return null
-  if (!stringArray(c.p) || !stringArray(c.n)) return null
-  return c
-}
-
-function stringArray(a) {
-  if (!Array.isArray(a)) return false
-  for (let i = 0; i < a.length; i++) if (typeof a[i] !== 'string') return false
-  return true
+  // Signed by the gate, so well formed unless its key leaked; still, nothing below may read
+  // a value of another type as a pass.
+  if (c === null || typeof c !== 'object' || !Array.isArray(c.p) || !Array.isArray(c.n))
+    return 'malformed'
+  if (typeof c.i !== 'number' || typeof c.x !== 'number' || typeof c.e !== 'number')
+    return 'malformed'
+  if (c.k !== signer.kid) return 'unknown_kid'
+  if (c.x * 1000 <= nowMs) return 'expired'
+  if (c.i * 1000 > nowMs + SKEW * 1000) return 'not_yet_valid'
+  if (c.x - c.i > MAX_TTL || c.x <= c.i) return 'bad_lifetime'
+  if (c.h !== host) return 'wrong_host'
+  if (!anyMatches(c.p, path, false)) return 'other_path'
+  if (anyMatches(c.n, path, true)) return 'earlier_rule'
+  return EPOCH_FILE === '' ? '' : checkEpoch(c)
 }
 
 /**
- * True when one of `patterns` matches the path's segments, with the gate's semantics
+ * True when the signature sent is the expected one. Both are hashed first and the hashes
+ * compared: how long `===` takes then says how much of two SHA-1 digests agree, which tells
+ * an attacker nothing about the expected signature (a loop over the characters would cost
+ * more than everything else here in njs).
+ */
+function sameSignature(expected, sent) {
+  return (
+    sent.length === expected.length &&
+    crypto.createHash('sha1').update(expected).digest('base64') ===
+      crypto.createHash('sha1').update(sent).digest('base64')
+  )
+}
+
+/**
+ * True when one of `patterns` matches the path, with the gate's semantics
  * (src/rules/path-pattern.ts): literal segments compared exactly, `*` one segment, `**` zero
- * or more whole segments. Where the edge cannot read a pattern the way the gate does, it
- * errs on the side of asking the gate: for `p` (`widen` false) such a pattern or literal
- * matches nothing; for `n` (`widen` true) an unreadable pattern matches every path and a
- * literal outside the safe form (`%`, non-ASCII) matches any one segment.
+ * or more whole segments. The shapes rules almost always have (`/a/b`, `/a/b/**`) are
+ * compared as strings; the rest segment by segment. For a path in the safe form the raw path
+ * is the canonical one, so comparing it with the canonical patterns is exact. Where the edge
+ * cannot read a pattern, it errs towards asking the gate: in `p` (`widen` false) it matches
+ * nothing; in `n` (`widen` true) it matches every path.
  */
 function anyMatches(patterns, path, widen) {
+  let segments = null
   for (let i = 0; i < patterns.length; i++) {
-    const segments = parsePattern(patterns[i], widen)
-    if (segments === null) {
+    let pattern = patterns[i]
+    if (typeof pattern !== 'string' || pattern.charAt(0) !== '/') {
       if (widen) return true
       continue
     }
-    if (matchFrom(segments, 0, path, 0)) return true
+    // One trailing slash means the same pattern, as in the gate.
+    if (pattern.length > 1 && pattern.charAt(pattern.length - 1) === '/')
+      pattern = pattern.slice(0, -1)
+    const star = pattern.indexOf('*')
+    if (star === -1) {
+      if (pattern === path) return true
+      continue
+    }
+    if (star === pattern.length - 2 && pattern.slice(-3) === '/**') {
+      const base = pattern.slice(0, -3)
+      if (base === '' || path === base || path.slice(0, base.length + 1) === base + '/') return true
+      continue
+    }
+    const parsed = parsePattern(pattern, widen)
+    if (parsed === null) {
+      if (widen) return true
+      continue
+    }
+    if (segments === null) segments = path === '/' ? [] : path.slice(1).split('/')
+    if (matchFrom(parsed, 0, segments, 0)) return true
   }
   return false
 }
 
 /** A pattern's segments ('**', '*' or { literal }), or null when the edge cannot read it. */
 function parsePattern(source, widen) {
-  if (source.charAt(0) !== '/' || source.indexOf('?') !== -1) return null
+  if (source.indexOf('?') !== -1) return null
   if (source === '/') return []
-  // One trailing slash means the same pattern, as in the gate.
-  const body = source.charAt(source.length - 1) === '/' ? source.slice(1, -1) : source.slice(1)
-  const parts = body.split('/')
+  const parts = source.slice(1).split('/')
   if (parts.length > MAX_SEGMENTS) return null
   const segments = []
   let globstars = 0
@@ -255,7 +253,7 @@ function parsePattern(source, widen) {
       if (segments[segments.length - 1] !== '**') segments.push('**')
     } else if (part === '*') segments.push('*')
     else if (part === '' || part.indexOf('*') !== -1) return null
-    else if (safeSegment(part)) segments.push({ literal: part })
+    else if (safePath('/' + part) !== null) segments.push({ literal: part })
     else if (widen) segments.push('*')
     else return null
   }
@@ -275,27 +273,35 @@ function matchFrom(p, i, path, j) {
 }
 
 /**
- * The epoch file: `<epoch>\n` then `<uuid> <revoked-at>\n` lines. Any line that does not
- * read as the format says makes the whole file unusable (every pass is refused).
+ * The epoch file check: the file is `<epoch>\n` then `<uuid> <revoked-at>\n` lines, written
+ * whole by the gate (temp file and rename). "" when the pass's epoch is the file's and its
+ * user was not revoked at or after it was issued; a file that cannot be read or whose first
+ * line is not a number refuses every pass.
  */
-function readEpochFile(file) {
+function checkEpoch(c) {
   let text
   try {
-    text = fs.readFileSync(file, 'utf8')
+    text = fs.readFileSync(EPOCH_FILE, 'utf8')
   } catch (e) {
-    return { error: 'epoch_unreadable' }
+    return 'epoch_unreadable'
   }
-  const lines = (text.charAt(text.length - 1) === '\n' ? text.slice(0, -1) : text).split('\n')
-  if (!/^\d{1,15}$/.test(lines[0])) return { error: 'epoch_unreadable' }
-  // No prototype: a uuid such as "constructor" must not find anything but its own line.
-  const revoked = Object.create(null)
-  for (let i = 1; i < lines.length; i++) {
-    const m = /^(\S+) (\d{1,15})$/.exec(lines[i])
-    if (m === null) return { error: 'epoch_unreadable' }
-    const at = Number(m[2])
-    if (revoked[m[1]] === undefined || revoked[m[1]] < at) revoked[m[1]] = at
+  const nl = text.indexOf('\n')
+  const first = nl === -1 ? text : text.slice(0, nl)
+  if (first === '' || first.length > 15 || String(Number(first)) !== first)
+    return 'epoch_unreadable'
+  if (c.e !== Number(first)) return 'epoch_changed'
+  if (nl === -1 || nl === text.length - 1) return ''
+  // A revocation line of this user (the gate writes one per user; every one is honoured).
+  const key = '\n' + c.u + ' '
+  for (let at = text.indexOf(key); at !== -1; at = text.indexOf(key, at + 1)) {
+    const from = at + key.length
+    const end = text.indexOf('\n', from)
+    const value = end === -1 ? text.slice(from) : text.slice(from, end)
+    const revokedAt = Number(value)
+    if (value === '' || String(revokedAt) !== value) return 'epoch_unreadable'
+    if (revokedAt >= c.i) return 'revoked'
   }
-  return { epoch: Number(lines[0]), revoked: revoked }
+  return ''
 }
 
 export default { check }

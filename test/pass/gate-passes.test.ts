@@ -25,7 +25,7 @@ const ADMIN = 'a'.repeat(40)
 const rulesYaml = (ttl: number): string => `version: 1
 rules:
   - id: assets
-    match: { paths: [/assets/**] }
+    match: { paths: [/assets/**, /media/stream/free/**] }
     access: public
   - id: stream
     match: { paths: [/media/stream/**] }
@@ -148,7 +148,7 @@ async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms =
     expect(claims).toMatchObject({
       h: 'fans.example.com',
       p: ['/media/stream/**'],
-      n: ['/assets/**'],
+      n: ['/media/stream/free/**'],
       u: allowed.headers.get('x-vibegate-user'),
       r: 'stream',
       e: Number(await redis.get('vibegate:pass:epoch')),

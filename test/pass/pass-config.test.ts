@@ -131,7 +131,7 @@ describe('vibegate rules check with passes', () => {
     const good = join(dir, 'good.yaml')
     await writeFile(
       good,
-      'version: 1\nrules:\n  - id: a\n    match: { paths: [/a/**] }\n    access: public\n  - id: stream\n    match: { paths: [/media/stream/**] }\n    require: { vibe: nxwyqqow }\n    pass: { ttl: 60s }\n',
+      'version: 1\nrules:\n  - id: a\n    match: { paths: [/a/**, /media/stream/admin/**] }\n    access: public\n  - id: stream\n    match: { paths: [/media/stream/**] }\n    require: { vibe: nxwyqqow }\n    pass: { ttl: 60s }\n',
     )
     const ok = await runCliCaptured(['rules', 'check', good])
     expect(ok.code).toBe(0)

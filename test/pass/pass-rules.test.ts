@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals'
 import { parseRules, RulesFileError } from '../../src/rules/load-rules.js'
-import { passCookiePath } from '../../src/rules/pass-scope.js'
+import { passCookiePath, patternsOverlap } from '../../src/rules/pass-scope.js'
 import { parsePathPattern, type PathPattern } from '../../src/rules/path-pattern.js'
 
 const segmentsOf = (...patterns: string[]) =>
@@ -22,6 +22,27 @@ const errorsOf = (rules: unknown[]): string[] => {
   }
   return []
 }
+
+describe('patternsOverlap', () => {
+  test.each([
+    ['/media/stream/**', '/media/stream/admin/**', true],
+    ['/media/stream/**', '/media/stream', true],
+    ['/media/stream/**', '/', false],
+    ['/media/stream/**', '/assets/**', false],
+    ['/**', '/', true],
+    ['/a/*/c', '/a/b/*', true],
+    ['/a/*/c', '/a/b/d', false],
+    ['/a/*', '/a/b/c', false],
+    ['/a/**/z', '/a/b/**', true],
+    ['/a/**/z', '/b/**', false],
+    ['/x/**/y/**', '/**/q', true],
+    ['/m/*/x', '/m/~user/y/**', false],
+  ])('%s and %s: %s', (a, b, overlap) => {
+    const [x, y] = segmentsOf(a, b)
+    expect(patternsOverlap(x!, y!)).toBe(overlap)
+    expect(patternsOverlap(y!, x!)).toBe(overlap)
+  })
+})
 
 describe('pass cookie path', () => {
   test.each([
@@ -47,7 +68,7 @@ describe('pass in the rules file', () => {
     pass: { ttl: '60s' },
   }
 
-  test('compiles ttl, canonical p, n from every earlier rule (any host, any method) and the path', () => {
+  test('compiles ttl, canonical p, n from the earlier rules that overlap its paths (any host, any method) and the path', () => {
     const { rules } = parse([
       { id: 'assets', match: { paths: ['/', '/assets/**/'] }, access: 'public' },
       {
@@ -61,18 +82,13 @@ describe('pass in the rules file', () => {
     const pass = rules.rules[2]!.pass!
     expect(pass.ttlSeconds).toBe(60)
     expect(pass.patterns).toEqual(['/media/stream/**', '/media/~user/*/x'])
-    expect(pass.earlier).toEqual(['/', '/assets/**', '/media/stream/admin/**'])
+    // `/` and `/assets/**` can never take a request of `/media/stream/**` or `/media/~user/*/x`.
+    expect(pass.earlier).toEqual(['/media/stream/admin/**'])
     expect(pass.cookiePath).toBe('/media/')
     expect(pass.fits).toBe(true)
     expect(JSON.parse(`{${pass.scopeJson}}`)).toEqual({ p: pass.patterns, n: pass.earlier })
     expect(rules.rules[0]!.pass).toBeUndefined()
-    expect(rules.rules[3]!.pass!.earlier).toEqual([
-      '/',
-      '/assets/**',
-      '/media/stream/admin/**',
-      '/media/stream/**',
-      '/media/~user/*/x',
-    ])
+    expect(rules.rules[3]!.pass!.earlier).toEqual([])
   })
 
   test('the first rule has n = []', () => {
@@ -121,7 +137,7 @@ describe('pass in the rules file', () => {
   test('warns about a pass too large to issue, and never issues it', () => {
     const earlier = Array.from({ length: 40 }, (_, i) => ({
       id: `r${i}`,
-      match: { paths: [`/${'x'.repeat(70)}/${i}/**`] },
+      match: { paths: [`/media/stream/${'x'.repeat(56)}/${i}/**`] },
       access: 'authenticated',
     }))
     const { rules, warnings } = parse([...earlier, stream])
@@ -135,7 +151,7 @@ describe('pass in the rules file', () => {
   test('warns when a long host could push the pass over the limit', () => {
     const earlier = Array.from({ length: 33 }, (_, i) => ({
       id: `r${i}`,
-      match: { paths: [`/${'x'.repeat(70)}/${i}/**`] },
+      match: { paths: [`/media/stream/${'x'.repeat(56)}/${i}/**`] },
       access: 'authenticated',
     }))
     const { rules, warnings } = parse([...earlier, stream])

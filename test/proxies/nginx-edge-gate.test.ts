@@ -1,0 +1,183 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { nginxEdgeConfFromExample, startNginx } from '../../bench/bench-kit.mjs'
+import { createGate, type Gate } from '../../src/gate/create-gate.js'
+import { freeLowPort } from '../helpers/free-port.js'
+import { startTestSimulator, type SimulatorHarness } from '../helpers/simulator-harness.js'
+import { TEST_API_KEY, TEST_API_SECRET, TOKENS } from '../helpers/test-fixture.js'
+
+// The whole loop with nothing minted by hand: the gate issues the pass on an allowed
+// request, nginx turns it into a cookie, the njs check honours it, and the gate's epoch file
+// takes it back. (test/proxies/nginx-edge.test.ts covers the edge's refusals one by one.)
+
+const NGINX = '/usr/sbin/nginx'
+const NJS = '/usr/lib/nginx/modules/ngx_http_js_module.so'
+const missing = [NGINX, NJS].filter((file) => !existsSync(file))
+if (missing.length > 0 && process.env.CI === 'true')
+  throw new Error(
+    `${missing.join(' and ')} required in CI (apt-get install -y nginx libnginx-mod-http-js)`,
+  )
+
+const SECRET = 'g'.repeat(24) + '-edge-pass-secret-end-to-end'
+const ADMIN = 'a'.repeat(40)
+const FILE = 'm'.repeat(1024)
+const RULES = {
+  version: 1,
+  rules: [
+    { id: 'free', match: { paths: ['/media/stream/free/**'] }, access: 'public' },
+    {
+      id: 'stream',
+      match: { paths: ['/media/stream/**'], methods: ['GET'] },
+      require: { vibe: 'nxwyqqow' },
+      pass: { ttl: '60s' },
+    },
+    { id: 'other', match: { paths: ['/media/other/**'] }, require: { vibe: 'nxwyqqow' } },
+  ],
+}
+
+const describeEdge = missing.length === 0 ? describe : describe.skip
+
+describeEdge(
+  'edge pass end to end: the gate issues, nginx + njs honours, the epoch revokes',
+  () => {
+    let sim: SimulatorHarness
+    let gate: Gate
+    let gateServer: Server
+    let nginx: Awaited<ReturnType<typeof startNginx>>
+    let dir = ''
+    let url = ''
+    let asked = 0
+
+    beforeAll(async () => {
+      sim = await startTestSimulator()
+      dir = await mkdtemp(join(tmpdir(), 'vibegate-edge-e2e-'))
+      const port = await freeLowPort()
+      url = `http://127.0.0.1:${port}`
+      const epochFile = join(dir, 'epoch')
+      gate = await createGate({
+        rules: RULES,
+        publicUrl: url,
+        oursong: { baseUrl: sim.url, apiKey: TEST_API_KEY, apiSecret: TEST_API_SECRET },
+        sessionSecret: 'e'.repeat(40),
+        adminToken: ADMIN,
+        passSecrets: [SECRET],
+        passEpochFile: epochFile,
+      })
+      gateServer = createServer((req, res) => {
+        if (req.url?.startsWith('/authz/')) asked++
+        gate.handler(req, res)
+      })
+      await new Promise<void>((resolve) => gateServer.listen(0, '127.0.0.1', resolve))
+      const www = join(dir, 'www')
+      for (const file of ['media/stream/a.ts', 'media/stream/b.ts', 'media/other/a.ts']) {
+        await mkdir(join(www, file, '..'), { recursive: true })
+        await writeFile(join(www, file), FILE)
+      }
+      // The gate writes the epoch file once it knows the epoch.
+      for (let i = 0; i < 100 && !existsSync(epochFile); i++)
+        await new Promise((r) => setTimeout(r, 20))
+      const example = await readFile(
+        new URL('../../examples/nginx-edge/nginx.conf', import.meta.url),
+        'utf8',
+      )
+      nginx = await startNginx({
+        dir: join(dir, 'nginx'),
+        listenPort: port,
+        conf: nginxEdgeConfFromExample(example, {
+          gatePort: (gateServer.address() as AddressInfo).port,
+          listenPort: port,
+          www,
+          dir: join(dir, 'nginx'),
+          script: fileURLToPath(
+            new URL('../../examples/nginx-edge/vibegate-edge.js', import.meta.url),
+          ),
+        }),
+        env: { VIBEGATE_PASS_SECRET: SECRET, VIBEGATE_PASS_EPOCH_FILE: epochFile },
+      })
+    }, 30_000)
+
+    afterAll(async () => {
+      if (nginx) await nginx.stop()
+      if (gateServer) await new Promise((resolve) => gateServer.close(resolve))
+      await gate?.close()
+      await sim?.close()
+      const errors = nginx ? await nginx.errorLog() : ''
+      await rm(dir, { recursive: true, force: true })
+      expect(errors).not.toMatch(/\[(error|crit|alert|emerg)\]|js exception/)
+    })
+
+    const get = (path: string, headers: Record<string, string> = {}): Promise<Response> =>
+      fetch(`${url}${path}`, {
+        headers: { Accept: 'application/json', ...headers },
+        redirect: 'manual',
+      })
+
+    test('a holder gets a pass from the gate; with it, nginx serves the rule’s files without asking; an operator purge of the user takes it back within 2 s', async () => {
+      // 1. Through the gate: allowed, and nginx copies the gate's pass into Set-Cookie.
+      asked = 0
+      const first = await get('/media/stream/a.ts', { Authorization: `Bearer ${TOKENS.alice}` })
+      expect(first.status).toBe(200)
+      expect(asked).toBe(1)
+      const cookie = first.headers.get('set-cookie') ?? ''
+      expect(cookie).toMatch(
+        /^vibegate_pass=v1\.[\w-]+\.[\w-]{43}; Path=\/media\/stream\/; Max-Age=60; HttpOnly; SameSite=Lax$/,
+      )
+      const pass = /^vibegate_pass=([^;]+)/.exec(cookie)![1]!
+
+      // 2. With the pass alone (no token): served by nginx, the gate is not asked.
+      asked = 0
+      for (const path of ['/media/stream/a.ts', '/media/stream/b.ts']) {
+        const hit = await get(path, { Cookie: `vibegate_pass=${pass}` })
+        expect(hit.status).toBe(200)
+        expect(await hit.text()).toBe(FILE)
+      }
+      expect(asked).toBe(0)
+
+      // 3. Another rule's path: the pass does not cover it, so the gate decides: no identity,
+      // and nginx sends the browser to sign in.
+      const elsewhere = await get('/media/other/a.ts', { Cookie: `vibegate_pass=${pass}` })
+      expect(elsewhere.status).toBe(302)
+      expect(asked).toBe(1)
+
+      // 4. The operator purges the user: the epoch file says so within about a second, and
+      // the same pass goes back to the gate, which (no identity) refuses.
+      const uuid = await whoIs()
+      const purge = await fetch(`${gateUrl()}/admin/cache/purge`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${ADMIN}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ user: uuid }),
+      })
+      expect(purge.status).toBe(200)
+      const purged = Date.now()
+      asked = 0
+      let status = 200
+      while (status === 200) {
+        expect(Date.now() - purged).toBeLessThan(2000)
+        await new Promise((r) => setTimeout(r, 50))
+        status = (await get('/media/stream/a.ts', { Cookie: `vibegate_pass=${pass}` })).status
+      }
+      expect(status).toBe(302)
+      expect(asked).toBeGreaterThan(0)
+    }, 30_000)
+
+    const gateUrl = (): string => `http://127.0.0.1:${(gateServer.address() as AddressInfo).port}`
+
+    /** alice's OurSong uuid, from the gate's own answer. */
+    async function whoIs(): Promise<string> {
+      const res = await fetch(`${gateUrl()}/authz/auth-request`, {
+        headers: {
+          'X-Original-Method': 'GET',
+          'X-Original-URI': '/media/stream/a.ts',
+          Authorization: `Bearer ${TOKENS.alice}`,
+        },
+      })
+      return res.headers.get('x-vibegate-user')!
+    }
+  },
+)
