@@ -38,7 +38,7 @@ export default tseslint.config(
     // Runs in nginx njs 0.7.9, not node: CommonJS built-ins, nginx's environment, and no
     // optional catch binding (`catch {` is a syntax error there).
     files: ['examples/nginx-edge/**/*.js'],
-    languageOptions: { globals: { require: 'readonly', Buffer: 'readonly' } },
+    languageOptions: { globals: { require: 'readonly', Buffer: 'readonly', atob: 'readonly' } },
     rules: {
       'no-restricted-properties': 'off',
       '@typescript-eslint/no-require-imports': 'off',

@@ -174,7 +174,7 @@ function edgePass() {
     x: i + 300,
     e: 0,
   }
-  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url')
+  const payload = Buffer.from(JSON.stringify(claims)).toString('base64')
   const signature = createHmac('sha256', EDGE_SECRET).update(`v1.${payload}`).digest('base64url')
   return `v1.${payload}.${signature}`
 }

@@ -163,7 +163,8 @@ function checkPass(pass, host, path, nowMs) {
   if (signer === null) return 'bad_signature'
   let c
   try {
-    c = JSON.parse(Buffer.from(signed.slice(3), 'base64url').toString())
+    // Standard base64 of ASCII-only JSON: atob is exact, and much cheaper than Buffer in njs.
+    c = JSON.parse(atob(signed.slice(3)))
   } catch (e) {
     return 'malformed'
   }

@@ -1,6 +1,7 @@
 /**
  * Issues and verifies edge passes, `v1.<payload>.<signature>` (docs/edge-pass.md): payload
- * the base64url JSON of the claims in a fixed key order, signature the base64url
+ * the standard, padded base64 of the claims' JSON in a fixed key order, ASCII only (other
+ * characters written as `\uXXXX`, so njs's `atob` reads it exactly), signature the base64url
  * HMAC-SHA256 of `"v1." + payload` under the first secret; every secret verifies.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
@@ -54,11 +55,20 @@ export const MAX_PASS_LENGTH = 4200
 /** Clock skew allowed on `i`, seconds. */
 const SKEW_SECONDS = 5
 const B64URL = /^[A-Za-z0-9_-]+$/
+const B64 = /^(?:[A-Za-z0-9+/]{4})+$|^(?:[A-Za-z0-9+/]{4})*[A-Za-z0-9+/]{2}(?:==|[A-Za-z0-9+/]=)$/
 const KEY_ID = /^[0-9a-f]{8}$/
 
 /** The JSON of a pass with `p` and `n` pre-serialised: equal to JSON.stringify of the claims. */
 export function passJson(k: string, claims: PassRequestClaims, scopeJson: string): string {
   return `{"k":${JSON.stringify(k)},"h":${JSON.stringify(claims.h)},${scopeJson},"u":${JSON.stringify(claims.u)},"r":${JSON.stringify(claims.r)},"i":${claims.i},"x":${claims.x},"e":${claims.e}}`
+}
+
+/** `json` with every character outside ASCII written as a `\uXXXX` escape (same value). */
+export function asciiJson(json: string): string {
+  return json.replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
 }
 
 /** Creates a signer over `keys` (from `parsePassSecrets`; the first signs). */
@@ -74,9 +84,9 @@ export function createPassSigner(options: { keys: readonly PassKey[] }): PassSig
   return {
     keyId: signing.id,
     sign(claims, scopeJson) {
-      const json = passJson(signing.id, claims, scopeJson)
-      if (Buffer.byteLength(json) > MAX_PASS_JSON_BYTES) return undefined
-      const signed = `v1.${Buffer.from(json, 'utf8').toString('base64url')}`
+      const json = asciiJson(passJson(signing.id, claims, scopeJson))
+      if (json.length > MAX_PASS_JSON_BYTES) return undefined
+      const signed = `v1.${Buffer.from(json, 'latin1').toString('base64')}`
       return `${signed}.${mac(signing.secret, signed).toString('base64url')}`
     },
     verify(pass, nowSeconds) {
@@ -86,12 +96,12 @@ export function createPassSigner(options: { keys: readonly PassKey[] }): PassSig
       if (dot === -1 || pass.indexOf('.', dot + 1) !== -1) return undefined
       const payload = pass.slice(3, dot)
       const signature = pass.slice(dot + 1)
-      if (!B64URL.test(payload) || !B64URL.test(signature)) return undefined
+      if (!B64.test(payload) || !B64URL.test(signature)) return undefined
       const given = Buffer.from(signature, 'base64url')
       // One encoding only: trailing bits or padding variants are not the same pass.
       if (given.length !== 32 || given.toString('base64url') !== signature) return undefined
-      const bytes = Buffer.from(payload, 'base64url')
-      if (bytes.toString('base64url') !== payload) return undefined
+      const bytes = Buffer.from(payload, 'base64')
+      if (bytes.toString('base64') !== payload) return undefined
       const claims = parseClaims(bytes.toString('utf8'))
       if (claims === undefined) return undefined
       const secret = byId.get(claims.k)

@@ -1,3 +1,4 @@
+import { asciiJson } from '../../src/pass/pass-signer.js'
 import { createHash, createHmac } from 'node:crypto'
 
 /** The claims of an edge pass, in the order docs/edge-pass.md gives them. */
@@ -29,7 +30,7 @@ export function passKeyId(secret: string): string {
 
 /**
  * A pass as the gate issues it (docs/edge-pass.md, "The pass"): `v1.<payload>.<signature>`,
- * base64url without padding, HMAC-SHA256 over `v1.<payload>`. `k` defaults to the key id of
+ * standard padded base64 of the ASCII-escaped JSON, signature base64url of the HMAC-SHA256 over `v1.<payload>`. `k` defaults to the key id of
  * `secret`; the JSON keeps the format's key order whatever order `claims` lists them in.
  * Until the gate issues passes, this is how tests make them; it checks nothing, so tests can
  * mint the bad ones too.
@@ -46,11 +47,11 @@ export function mintPass(claims: Omit<PassClaims, 'k'> & { k?: string }, secret:
     x: claims.x,
     e: claims.e,
   }
-  const payload = Buffer.from(JSON.stringify(ordered), 'utf8').toString('base64url')
+  const payload = Buffer.from(asciiJson(JSON.stringify(ordered)), 'latin1').toString('base64')
   return `v1.${payload}.${signPass(payload, secret)}`
 }
 
-/** The signature part of a pass over `payload` (its base64url text). */
+/** The signature part of a pass over `payload` (its base64 text). */
 export function signPass(payload: string, secret: string): string {
   return createHmac('sha256', secret).update(`v1.${payload}`).digest('base64url')
 }

@@ -22,7 +22,7 @@ const REQUEST = {
 const SCOPE = '"p":["/media/stream/**"],"n":["/","/assets/**"]'
 // Computed outside node (Python's hmac and base64) from the JSON below and SECRET.
 const VECTOR =
-  'v1.eyJrIjoiM2ViMWJkNDMiLCJoIjoiZmFucy5leGFtcGxlLmNvbSIsInAiOlsiL21lZGlhL3N0cmVhbS8qKiJdLCJuIjpbIi8iLCIvYXNzZXRzLyoqIl0sInUiOiIzZjBjNmExZS04ZDJiLTRjNDctOWE1MS0yYjdlMGQ5YzFmMTAiLCJyIjoic3RyZWFtIiwiaSI6MTc2NzIyNTYwMCwieCI6MTc2NzIyNTY2MCwiZSI6MTc2NzIyNTAwMH0.csPhNRHhTEtg0eP7cY-8bZdU-cKDALV_I8T6PESi3Y8'
+  'v1.eyJrIjoiM2ViMWJkNDMiLCJoIjoiZmFucy5leGFtcGxlLmNvbSIsInAiOlsiL21lZGlhL3N0cmVhbS8qKiJdLCJuIjpbIi8iLCIvYXNzZXRzLyoqIl0sInUiOiIzZjBjNmExZS04ZDJiLTRjNDctOWE1MS0yYjdlMGQ5YzFmMTAiLCJyIjoic3RyZWFtIiwiaSI6MTc2NzIyNTYwMCwieCI6MTc2NzIyNTY2MCwiZSI6MTc2NzIyNTAwMH0=.uurWZR5Vvh2oY745rpowZYsnwUUa2CCkkTNOgdZ69Ds'
 
 describe('pass signer', () => {
   test('the key id is the first 8 hex characters of sha256(secret)', () => {
@@ -59,6 +59,18 @@ describe('pass signer', () => {
       n: ['/', '/assets/**'],
       ...REQUEST,
     })
+  })
+
+  test('the payload is ASCII JSON in padded base64: other characters travel as \\u escapes', () => {
+    const signer = createPassSigner({ keys: keysOf(SECRET) })
+    const scope = '"p":["/café/**"],"n":[]'
+    const pass = signer.sign({ ...REQUEST, u: 'ü-😀' }, scope)!
+    const payload = pass.split('.')[1]!
+    expect(payload).toMatch(/^[A-Za-z0-9+/]+={0,2}$/)
+    const json = Buffer.from(payload, 'base64').toString('latin1')
+    expect(json).toMatch(/^[\x20-\x7e]+$/)
+    expect(json).toContain('"/caf\\u00e9/**"')
+    expect(signer.verify(pass, NOW)).toMatchObject({ u: 'ü-😀', p: ['/café/**'] })
   })
 
   const tamper = (pass: string, at: number): string =>
@@ -107,7 +119,7 @@ describe('pass signer', () => {
     expect(rotated.verify(VECTOR, NOW)).toBeDefined()
     const fresh = rotated.sign(REQUEST, SCOPE)!
     expect(rotated.keyId).toBe(passKeyId(OTHER))
-    expect(JSON.parse(Buffer.from(fresh.split('.')[1]!, 'base64url').toString()).k).toBe(
+    expect(JSON.parse(Buffer.from(fresh.split('.')[1]!, 'base64').toString()).k).toBe(
       passKeyId(OTHER),
     )
     // Once the old secret is dropped, its passes stop verifying.

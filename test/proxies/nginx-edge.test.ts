@@ -372,7 +372,7 @@ describeEdge('nginx edge pass with examples/nginx-edge (real nginx + njs, real g
             x: String(now() + 60),
             e: EPOCH,
           }),
-        ).toString('base64url')
+        ).toString('base64')
         return `v1.${payload}.${signPass(payload, SECRET)}`
       },
       'malformed',
