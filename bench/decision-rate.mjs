@@ -297,38 +297,30 @@ async function tableRun() {
     ]
     const edgeExampleText = await readFile(root('examples/nginx-edge/nginx.conf'), 'utf8')
     const edgeDir = join(tmp, 'nginx-nginx-edge-pass')
+    /** examples/nginx-edge as measured; `ungated`: with its pass check taken out. */
+    const edgeConf = (ungated) => (listenPort, dir) =>
+      nginxEdgeConfFromExample(edgeExampleText, {
+        gatePort: gate.port,
+        listenPort,
+        www,
+        dir,
+        script: root('examples/nginx-edge/vibegate-edge.js'),
+        workers,
+        accessLog: 'misses',
+        ungated,
+      })
     if (existsSync(NJS_MODULE))
       rows.push(
         // The edge example's own configuration (sendfile, MIME types, the misses log) with
         // the pass check taken out: what the edge row costs over is only the check.
-        await variant('nginx edge ungated', undefined, {}, (listenPort, dir) =>
-          nginxEdgeConfFromExample(edgeExampleText, {
-            gatePort: gate.port,
-            listenPort,
-            www,
-            dir,
-            script: root('examples/nginx-edge/vibegate-edge.js'),
-            workers,
-            accessLog: 'misses',
-            ungated: true,
-          }),
-        ),
+        await variant('nginx edge ungated', undefined, {}, edgeConf(true)),
+        // A fallback (a miss) is then still allowed, by the gate: it shows in the share of
+        // misses, not as errors.
         await variant(
           'nginx edge pass',
           undefined,
-          // A fallback (a miss) is then still allowed, by the gate: it shows in the share
-          // of misses, not as errors.
           { ...authorization, Cookie: `vibegate_pass=${edgePass()}` },
-          (listenPort, dir) =>
-            nginxEdgeConfFromExample(edgeExampleText, {
-              gatePort: gate.port,
-              listenPort,
-              www,
-              dir,
-              script: root('examples/nginx-edge/vibegate-edge.js'),
-              workers,
-              accessLog: 'misses',
-            }),
+          edgeConf(false),
         ),
       )
     else console.error(`  ${NJS_MODULE} is not installed: no edge pass row`)

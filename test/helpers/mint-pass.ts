@@ -1,27 +1,7 @@
-import { asciiJson } from '../../src/pass/pass-signer.js'
+import { asciiJson, type PassClaims } from '../../src/pass/pass-signer.js'
 import { createHash, createHmac } from 'node:crypto'
 
-/** The claims of an edge pass, in the order docs/edge-pass.md gives them. */
-export interface PassClaims {
-  /** Key id of the signing secret: the first 8 hex characters of sha256(secret). */
-  k: string
-  /** The host the pass is for, lower-case, without port. */
-  h: string
-  /** The rule's canonical path patterns. */
-  p: string[]
-  /** The canonical path patterns of every earlier rule. */
-  n: string[]
-  /** The OurSong user's uuid. */
-  u: string
-  /** The rule id. */
-  r: string
-  /** Issued at, Unix seconds. */
-  i: number
-  /** Expires at, Unix seconds. */
-  x: number
-  /** The revocation epoch at issue. */
-  e: number
-}
+export type { PassClaims }
 
 /** The key id of a pass secret: the first 8 hex characters of its SHA-256. */
 export function passKeyId(secret: string): string {
