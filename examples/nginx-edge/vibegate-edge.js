@@ -29,6 +29,11 @@ const fs = require('fs')
 const MAX_TTL = 300
 /** Clock skew allowed between the gate and the edge for `i`, seconds. */
 const SKEW = 5
+/**
+ * A pass issued up to this long after its user's revocation is refused too, seconds: another
+ * gate replica may still allow the user (and issue passes) until it next reads Redis.
+ */
+const REVOKE_MARGIN = 10
 /** Longest request target read, characters; and most segments (as the gate). */
 const MAX_TARGET = 8192
 const MAX_SEGMENTS = 256
@@ -104,7 +109,9 @@ function safePath(target) {
     if (query.indexOf('#') !== -1) return null
     if (encodeURI(query) !== query && !SAFE_QUERY.test(query)) return null
   }
-  if (path === '/') return path
+  // Never the root: nginx's index module would serve `/index.html` for it, a path the pass
+  // was not checked against.
+  if (path === '/') return null
   // Only unreserved, sub-delims, `:`, `@` and `/`: encodeURI escapes everything else,
   // `%` included; `;`, `#`, `?`, `[`, `]` are left to refuse by name.
   if (path.charAt(0) !== '/' || encodeURI(path) !== path) return null
@@ -300,7 +307,7 @@ function checkEpoch(c) {
     const value = end === -1 ? text.slice(from) : text.slice(from, end)
     const revokedAt = Number(value)
     if (value === '' || String(revokedAt) !== value) return 'epoch_unreadable'
-    if (revokedAt >= c.i) return 'revoked'
+    if (revokedAt + REVOKE_MARGIN >= c.i) return 'revoked'
   }
   return ''
 }

@@ -63,6 +63,14 @@ export interface PassEpoch {
   close(): Promise<void>
 }
 
+/**
+ * How long a revocation is kept, seconds: a pass lives at most 300 s, the edge allows 5 s of
+ * clock skew on `i` and refuses passes issued up to 10 s after a revocation (another
+ * replica may still allow the user until it re-reads Redis); beyond that no pass it could
+ * refuse is still alive.
+ */
+export const REVOCATION_KEEP_SECONDS = MAX_PASS_TTL_SECONDS + 15
+
 /** More revocations than this within 300 s move the epoch instead (the file stays small). */
 export const MAX_REVOCATIONS = 10_000
 
@@ -111,7 +119,7 @@ export function createPassEpoch(options: PassEpochOptions = {}): PassEpoch {
   }
   const known = (): boolean => redis === undefined || clock.now() - readAt <= staleMs
   const prune = (): void => {
-    const cutoff = seconds() - MAX_PASS_TTL_SECONDS
+    const cutoff = seconds() - REVOCATION_KEEP_SECONDS
     for (const [user, at] of revoked) if (at < cutoff) revoked.delete(user)
   }
 
@@ -147,7 +155,7 @@ export function createPassEpoch(options: PassEpochOptions = {}): PassEpoch {
     }
     const now = seconds()
     const [value, flat] = (await call('read', () =>
-      redis.eval(READ, 2, ...keys, String(now), String(now - MAX_PASS_TTL_SECONDS)),
+      redis.eval(READ, 2, ...keys, String(now), String(now - REVOCATION_KEEP_SECONDS)),
     )) as [string, string[]]
     const next = new Map<string, number>()
     for (let i = 0; i + 1 < flat.length; i += 2) next.set(flat[i]!, Number(flat[i + 1]))
@@ -231,7 +239,7 @@ export function createPassEpoch(options: PassEpochOptions = {}): PassEpoch {
         const args = [
           now,
           user,
-          now - MAX_PASS_TTL_SECONDS,
+          now - REVOCATION_KEEP_SECONDS,
           MAX_REVOCATIONS,
           2 * MAX_PASS_TTL_SECONDS,
         ]

@@ -123,7 +123,7 @@ describe('pass cookie', () => {
 })
 
 describe('pass epoch in process', () => {
-  test('starts at the clock, only moves forward, prunes revocations after 300 s, writes the file', async () => {
+  test('starts at the clock, only moves forward, keeps revocations 315 s (the longest pass, plus the edge skew and margin), writes the file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pass-epoch-'))
     const file = join(dir, 'epoch')
     const clock = fakeClock()
@@ -137,13 +137,16 @@ describe('pass epoch in process', () => {
     await epoch.revoke('u-1')
     expect(epoch.revokedAt('u-1')).toBe(first)
     expect(await readFile(file, 'utf8')).toBe(`${first + 1}\nu-1 ${first}\n`)
-    clock.advance(301_000)
+    clock.advance(310_000)
+    await epoch.advance('kept')
+    expect(epoch.revokedAt('u-1')).toBe(first)
+    clock.advance(6_000)
     await epoch.advance('later')
-    // The clock is the floor: 301 s later the epoch is at least the clock's seconds.
-    expect(epoch.current()).toBe(first + 301)
+    // The clock is the floor: 316 s later the epoch is at least the clock's seconds.
+    expect(epoch.current()).toBe(first + 316)
     await epoch.revoke('u-2')
     expect(epoch.revokedAt('u-1')).toBeUndefined()
-    expect(await readFile(file, 'utf8')).toBe(`${first + 301}\nu-2 ${first + 301}\n`)
+    expect(await readFile(file, 'utf8')).toBe(`${first + 316}\nu-2 ${first + 316}\n`)
     await epoch.close()
   })
 })

@@ -248,6 +248,15 @@ describeEdge('nginx edge pass with examples/nginx-edge (real nginx + njs, real g
     expect(await lastMiss()).toBe('method')
   })
 
+  test('the root is never served on a pass (nginx would serve /index.html for it)', async () => {
+    const r = await raw(port, '/', withPass(pass({ p: ['/**'], n: [] })))
+    // The gate decides: no rule takes `/`, and the default denies.
+    expect(r.status).toBe(403)
+    // Asked twice: the decision, then the denial page (@denied asks again with Accept).
+    expect(asked[0]).toBe('/')
+    expect(await lastMiss()).toBe('bad_path')
+  })
+
   test('the first pass cookie is the one read (browsers send the longest Path first)', async () => {
     const good = await raw(port, '/media/stream/a.ts', {
       Cookie: `theme=dark; vibegate_pass=${pass()}; vibegate_pass=${pass({ p: ['/media/other/**'] })}`,
@@ -394,6 +403,13 @@ describeEdge('nginx edge pass with examples/nginx-edge (real nginx + njs, real g
       const r = await raw(port, '/media/stream/a.ts', withPass(pass({ i: issued })))
       expect(r.status).toBe(302)
       expect(asked).toHaveLength(1)
+      expect(await lastMiss()).toBe('revoked')
+    })
+
+    test('a pass issued within 10 s after the revocation is refused (another replica may not know yet)', async () => {
+      await writeEpoch(`${EPOCH}\n${ALICE} ${now() - 8}\n`)
+      const r = await raw(port, '/media/stream/a.ts', withPass(pass()))
+      expect(r.status).toBe(302)
       expect(await lastMiss()).toBe('revoked')
     })
 
