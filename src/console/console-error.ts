@@ -29,3 +29,11 @@ export class ConsoleError extends VibegateError<ConsoleErrorCode> {
     }
   }
 }
+
+/** `body[field]` when it is a string; `console_bad_request` naming the field otherwise. */
+export function stringField(body: unknown, field: string): string {
+  const value = (body as Record<string, unknown> | undefined)?.[field]
+  if (typeof value !== 'string')
+    throw new ConsoleError('console_bad_request', `"${field}" must be a string`)
+  return value
+}

@@ -1,3 +1,4 @@
+import type { Response } from 'express'
 import { escapeHtml } from '../http/html-page.js'
 
 /** The console's screens, in the order of its navigation. */
@@ -41,6 +42,20 @@ export function consoleCsp(nonce: string): string {
     "base-uri 'none'",
   ].join('; ')
 }
+
+/**
+ * Renders a console page into `res`: the layout around `body` (escaped HTML), a fresh CSP
+ * nonce, the script, `current` the screen highlighted in the navigation, and `data` as JSON
+ * for the script.
+ */
+export type ConsolePage = (
+  res: Response,
+  status: number,
+  title: string,
+  body: string,
+  current?: string,
+  data?: unknown,
+) => void
 
 /** A whole console page: header, navigation, `body` (already escaped HTML), styles, script. */
 export function consoleLayout(body: string, o: LayoutOptions): string {

@@ -12,7 +12,7 @@ import type { Clock } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import { createConsoleAccess, type ConsoleOperator } from './console-access.js'
 import { ConsoleError } from './console-error.js'
-import { consoleCsp, consoleLayout } from './console-layout.js'
+import { consoleCsp, consoleLayout, type ConsolePage } from './console-layout.js'
 import { errorBody, forbiddenBody, signInBody } from './console-pages.js'
 import { CONSOLE_SCRIPT } from './console-script.js'
 import { createCsrfTokens } from './csrf-tokens.js'
@@ -86,14 +86,7 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router {
     reload: deps.reloadRules,
   })
   const json = express.json({ limit: CONSOLE_BODY_LIMIT })
-  const page = (
-    res: Response,
-    status: number,
-    title: string,
-    body: string,
-    current?: string,
-    data?: unknown,
-  ): void => {
+  const page: ConsolePage = (res, status, title, body, current, data) => {
     const nonce = randomBytes(16).toString('base64')
     const operator = res.locals.operator as ConsoleOperator | undefined
     res.set('Content-Security-Policy', consoleCsp(nonce))
@@ -146,7 +139,7 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router {
       catalog: deps.catalog,
       stateChange: access.stateChange,
       json,
-      page: (res, status, title, body, current) => page(res, status, title, body, current),
+      page,
     }),
   )
 
@@ -155,7 +148,7 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router {
       feed: deps.feed,
       ownership: deps.ownership,
       stateChange: access.stateChange,
-      page: (res, status, title, body, current) => page(res, status, title, body, current),
+      page,
       logger: deps.logger,
     }),
   )

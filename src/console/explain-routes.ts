@@ -1,8 +1,9 @@
+import type { ConsolePage } from './console-layout.js'
 import express, { type NextFunction, type Request, type Response, type Router } from 'express'
 import type { VibeCatalog } from '../decision/vibe-catalog.js'
 import type { OurSongClient } from '../oursong/oursong-client.js'
 import type { Rules } from '../rules/compiled-rules.js'
-import { ConsoleError } from './console-error.js'
+import { ConsoleError, stringField } from './console-error.js'
 import { explainBody } from './console-pages.js'
 import { explainForUser, fetchUserHoldings } from './explain-for-user.js'
 
@@ -21,7 +22,7 @@ export interface ExplainRoutesDeps {
   /** The console's bounded JSON body parser. */
   json: Middleware
   /** Renders a console page (layout, CSP nonce, script). */
-  page: (res: Response, status: number, title: string, body: string, current?: string) => void
+  page: ConsolePage
 }
 
 /**
@@ -32,18 +33,12 @@ export interface ExplainRoutesDeps {
  */
 export function explainRoutes(deps: ExplainRoutesDeps): Router {
   const router = express.Router({ caseSensitive: true, strict: true })
-  const text = (body: unknown, field: string): string => {
-    const value = (body as Record<string, unknown> | undefined)?.[field]
-    if (typeof value !== 'string')
-      throw new ConsoleError('console_bad_request', `"${field}" must be a string`)
-    return value
-  }
   router.get('/console/explain', (_req, res) => {
     deps.page(res, 200, 'Explain a decision', explainBody(), '/console/explain')
   })
   router.post('/console/api/explain', deps.stateChange, deps.json, async (req, res) => {
-    const method = text(req.body, 'method').toUpperCase()
-    const url = text(req.body, 'url').trim()
+    const method = stringField(req.body, 'method').toUpperCase()
+    const url = stringField(req.body, 'url').trim()
     const user = ((req.body as { user?: unknown }).user ?? '') as unknown
     if (typeof user !== 'string')
       throw new ConsoleError('console_bad_request', '"user" must be a string')

@@ -1,3 +1,4 @@
+import type { ConsolePage } from './console-layout.js'
 import express, { type NextFunction, type Request, type Response, type Router } from 'express'
 import type { OwnershipChecker } from '../ownership/ownership-checker.js'
 import type { Logger } from '../util/logger.js'
@@ -14,7 +15,7 @@ export interface LiveRoutesDeps {
   /** The console's Origin + CSRF check for state changes. */
   stateChange: Middleware
   /** Renders a console page (layout, CSP nonce, script). */
-  page: (res: Response, status: number, title: string, body: string, current?: string) => void
+  page: ConsolePage
   logger: Logger
 }
 

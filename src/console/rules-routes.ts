@@ -4,7 +4,8 @@ import { escapeHtml } from '../http/html-page.js'
 import type { RulesStatus } from '../rules/watch-rules.js'
 import type { Logger } from '../util/logger.js'
 import type { ConsoleOperator } from './console-access.js'
-import { ConsoleError } from './console-error.js'
+import type { ConsolePage } from './console-layout.js'
+import { stringField } from './console-error.js'
 import { errorBody, historyBody, rulesBody, yamlBody } from './console-pages.js'
 import { lineDiff } from './line-diff.js'
 import { formOfRule, ruleFormBody } from './rule-form.js'
@@ -31,14 +32,7 @@ export interface RulesRoutesDeps {
   /** The console's bounded JSON body parser. */
   json: Middleware
   /** Renders a console page (layout, CSP nonce, script, data for the script). */
-  page: (
-    res: Response,
-    status: number,
-    title: string,
-    body: string,
-    current?: string,
-    data?: unknown,
-  ) => void
+  page: ConsolePage
   logger: Logger
 }
 
@@ -54,12 +48,6 @@ export function rulesRoutes(deps: RulesRoutesDeps): Router {
   const author = (res: Response): Author => {
     const { user } = res.locals.operator as ConsoleOperator
     return { id: user.id, name: user.name, uuid: user.uuid }
-  }
-  const text = (body: unknown, field: string): string => {
-    const value = (body as Record<string, unknown> | undefined)?.[field]
-    if (typeof value !== 'string')
-      throw new ConsoleError('console_bad_request', `"${field}" must be a string`)
-    return value
   }
   const checked = async (proposed: string) => {
     const current = await editor.read()
@@ -125,7 +113,7 @@ export function rulesRoutes(deps: RulesRoutesDeps): Router {
     res.json({ versions: await history.list() })
   })
   router.post('/console/api/check', deps.stateChange, deps.json, async (req, res) => {
-    res.json(await checked(text(req.body, 'text')))
+    res.json(await checked(stringField(req.body, 'text')))
   })
   router.post('/console/api/edit', deps.stateChange, deps.json, async (req, res) => {
     const edit = parseRuleEdit((req.body as { edit?: unknown } | undefined)?.edit)
@@ -134,7 +122,11 @@ export function rulesRoutes(deps: RulesRoutesDeps): Router {
     res.json({ text: proposed, ...(await checked(proposed)) })
   })
   router.post('/console/api/save', deps.stateChange, deps.json, async (req, res) => {
-    const saved = await editor.save(text(req.body, 'text'), text(req.body, 'base'), author(res))
+    const saved = await editor.save(
+      stringField(req.body, 'text'),
+      stringField(req.body, 'base'),
+      author(res),
+    )
     deps.logger.info(
       { user: author(res).uuid, hash: saved.hash, version: saved.entry.id },
       'rules saved from the console',
@@ -142,7 +134,7 @@ export function rulesRoutes(deps: RulesRoutesDeps): Router {
     res.json(saved)
   })
   router.post('/console/api/rollback', deps.stateChange, deps.json, async (req, res) => {
-    const saved = await editor.rollback(text(req.body, 'id'), author(res))
+    const saved = await editor.rollback(stringField(req.body, 'id'), author(res))
     deps.logger.info(
       { user: author(res).uuid, hash: saved.hash, restored: saved.entry.restored },
       'rules rolled back from the console',

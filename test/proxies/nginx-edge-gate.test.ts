@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { afterAll, beforeAll, expect, test } from '@jest/globals'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
@@ -9,20 +9,13 @@ import { fileURLToPath } from 'node:url'
 import { nginxEdgeConfFromExample, startNginx } from '../../bench/bench-kit.mjs'
 import { createGate, type Gate } from '../../src/gate/create-gate.js'
 import { freeLowPort } from '../helpers/free-port.js'
+import { describeWithNginxEdge } from '../helpers/nginx-edge.js'
 import { startTestSimulator, type SimulatorHarness } from '../helpers/simulator-harness.js'
 import { TEST_API_KEY, TEST_API_SECRET, TOKENS } from '../helpers/test-fixture.js'
 
 // The whole loop with nothing minted by hand: the gate issues the pass on an allowed
 // request, nginx turns it into a cookie, the njs check honours it, and the gate's epoch file
 // takes it back. (test/proxies/nginx-edge.test.ts covers the edge's refusals one by one.)
-
-const NGINX = '/usr/sbin/nginx'
-const NJS = '/usr/lib/nginx/modules/ngx_http_js_module.so'
-const missing = [NGINX, NJS].filter((file) => !existsSync(file))
-if (missing.length > 0 && process.env.CI === 'true')
-  throw new Error(
-    `${missing.join(' and ')} required in CI (apt-get install -y nginx libnginx-mod-http-js)`,
-  )
 
 const SECRET = 'g'.repeat(24) + '-edge-pass-secret-end-to-end'
 const ADMIN = 'a'.repeat(40)
@@ -41,7 +34,7 @@ const RULES = {
   ],
 }
 
-const describeEdge = missing.length === 0 ? describe : describe.skip
+const describeEdge = describeWithNginxEdge('the edge pass end-to-end test')
 
 describeEdge(
   'edge pass end to end: the gate issues, nginx + njs honours, the epoch revokes',

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
-import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
@@ -9,19 +8,10 @@ import { fileURLToPath } from 'node:url'
 import { nginxEdgeConfFromExample, startNginx } from '../../bench/bench-kit.mjs'
 import { createGate, type Gate } from '../../src/gate/create-gate.js'
 import { freeLowPort } from '../helpers/free-port.js'
+import { describeWithNginxEdge } from '../helpers/nginx-edge.js'
 import { mintPass, passKeyId, signPass, type PassClaims } from '../helpers/mint-pass.js'
 import { startTestSimulator, type SimulatorHarness } from '../helpers/simulator-harness.js'
 import { TEST_API_KEY, TEST_API_SECRET, TOKENS } from '../helpers/test-fixture.js'
-
-const NGINX = '/usr/sbin/nginx'
-const NJS = '/usr/lib/nginx/modules/ngx_http_js_module.so'
-const missing = [NGINX, NJS].filter((file) => !existsSync(file))
-if (missing.length > 0 && process.env.CI === 'true')
-  throw new Error(
-    `${missing.join(' and ')} required in CI (apt-get install -y nginx libnginx-mod-http-js)`,
-  )
-if (missing.length > 0)
-  console.warn(`${missing.join(' and ')} not installed: the nginx edge pass tests are skipped`)
 
 const SECRET = 's'.repeat(20) + '-edge-pass-secret-0123456789'
 const OLD_SECRET = 'o'.repeat(20) + '-older-pass-secret-987654321'
@@ -111,7 +101,7 @@ function raw(port: number, target: string, headers: Record<string, string> = {})
   })
 }
 
-const describeEdge = missing.length === 0 ? describe : describe.skip
+const describeEdge = describeWithNginxEdge('the nginx edge pass tests')
 
 describeEdge('nginx edge pass with examples/nginx-edge (real nginx + njs, real gate)', () => {
   let sim: SimulatorHarness
