@@ -30,6 +30,26 @@ const mediaReady = (selector, state) => async (page) => {
 }
 
 /**
+ * The stream page's video has enough buffered that Chromium's spinner is gone. Polled with evaluate: the page's CSP (its own
+ * scripts only) refuses the function waitForFunction would inject.
+ */
+const streamReady = async (page) => {
+  for (let i = 0; i < 100; i++) {
+    if (
+      await page.evaluate(() => {
+        const v = document.querySelector('video')
+        return (
+          v !== null && v.readyState >= 2 && v.networkState !== HTMLMediaElement.NETWORK_LOADING
+        )
+      })
+    )
+      break
+    await page.waitForTimeout(100)
+  }
+  await page.waitForTimeout(600)
+}
+
+/**
  * The screens, in order. `path` is opened on the demo; `as` signs in that demo account
  * first (through the simulator's OurSong page); `status` is the HTTP status the page must
  * answer with; `ready` are steps run in order before the shot: waits for what must be on
@@ -52,6 +72,7 @@ export const SHOTS = [
     ready: [mediaReady('audio', 1), imagesLoaded],
   },
   { name: 'demo-photo', as: 'dave', path: '/members', ready: [imagesLoaded] },
+  { name: 'demo-stream', as: 'alice', path: '/stream/studio', ready: [streamReady] },
   { name: 'gate-locked-signed-out', path: '/videos/yellow/hd', status: 401 },
   {
     name: 'gate-locked-not-owned',
