@@ -35,15 +35,10 @@ const mediaReady = (selector, state) => async (page) => {
  */
 const streamReady = async (page) => {
   for (let i = 0; i < 100; i++) {
-    if (
-      await page.evaluate(() => {
-        const v = document.querySelector('video')
-        return (
-          v !== null && v.readyState >= 2 && v.networkState !== HTMLMediaElement.NETWORK_LOADING
-        )
-      })
+    const ready = await page.evaluate(
+      `((v) => v !== null && v.readyState >= 2 && v.networkState !== HTMLMediaElement.NETWORK_LOADING)(document.querySelector('video'))`,
     )
-      break
+    if (ready) break
     await page.waitForTimeout(100)
   }
   await page.waitForTimeout(600)
