@@ -14,16 +14,16 @@
  * - VIBEGATE_PASS_EPOCH_FILE: optional; the gate's revocation epoch file, read on every
  *   check. Configured but missing or malformed: every pass is refused.
  *
- * Synchronous only (js_set cannot wait), and no state between requests: njs runs every
- * request in a fresh copy of this module's VM. njs interprets every operation, so the check
- * is written for its cost model: native string calls (indexOf, encodeURI, slice) instead of
- * regular expressions or loops over characters, values read from the environment once at
- * load, `n` checked only when the gate put patterns in it, the epoch file read only when one
- * is configured. On a 2-core machine a hit costs about as much as serving the 1 KiB file
- * (npm run bench: the edge row).
+ * Synchronous only (js_set cannot wait), and no state between requests: njs 0.7.9 runs every
+ * request in a fresh copy of this module's VM and evaluates its top level again there (a loop
+ * at the top level shows up in every request's instruction count). njs interprets every
+ * operation, so the check is written for its cost model: the top level holds constants only
+ * (no hashing, no regular expression, `fs` required only when an epoch file is configured);
+ * native string calls (indexOf, encodeURI, slice) instead of regular expressions or loops over
+ * characters; `n` checked only when the gate put patterns in it. bench/edge-instructions.mjs
+ * counts what a hit costs (docs/decisions.md, "The edge pass").
  */
 const crypto = require('crypto')
-const fs = require('fs')
 
 /** Longest lifetime of a pass, seconds (the gate never issues longer). */
 const MAX_TTL = 300
@@ -44,12 +44,7 @@ const MAX_PASS = 4200
 /** Shortest secret accepted (as the gate). */
 const MIN_SECRET = 32
 
-// A query of the characters a path may hold plus `/`, `?` and well-formed escapes: it is not
-// matched on, only kept within what the gate accepts too.
-const SAFE_QUERY = /^(?:[A-Za-z0-9._~!$&'()*+,=:@/?-]|%[0-9A-Fa-f]{2})*$/
-
-// Read once, when nginx loads this module: every request's VM is a copy of the one that ran
-// this, so a request pays for neither process.env nor the key ids' SHA-256.
+// nginx passes only the variables its `env` directives name, so this reads a handful.
 const SECRETS = configuredSecrets(process.env.VIBEGATE_PASS_SECRET)
 const EPOCH_FILE = process.env.VIBEGATE_PASS_EPOCH_FILE || ''
 
@@ -107,7 +102,14 @@ function safePath(target) {
     // encodeURI leaves exactly RFC 3986's unreserved and reserved characters (and `#`) alone;
     // it escapes `%`, so a query with escapes takes the (rarer, dearer) regular expression.
     if (query.indexOf('#') !== -1) return null
-    if (encodeURI(query) !== query && !SAFE_QUERY.test(query)) return null
+    // Characters a path may hold plus `/`, `?` and well-formed escapes: the query is not
+    // matched on, only kept within what the gate accepts too. Compiled only here: a literal
+    // at the top level would be compiled on every request.
+    if (
+      encodeURI(query) !== query &&
+      !/^(?:[A-Za-z0-9._~!$&'()*+,=:@/?-]|%[0-9A-Fa-f]{2})*$/.test(query)
+    )
+      return null
   }
   // Never the root: nginx's index module would serve `/index.html` for it, a path the pass
   // was not checked against.
@@ -133,17 +135,17 @@ function safePath(target) {
   return path
 }
 
-/** The configured secrets by key id; secrets shorter than MIN_SECRET are ignored. */
+/**
+ * The configured secrets; secrets shorter than MIN_SECRET are ignored. Their key ids are not
+ * computed: the signature already says which secret signed (every one is tried), and a
+ * SHA-256 here would be paid on every request.
+ */
 function configuredSecrets(value) {
   const list = (value || '').split(',')
   const secrets = []
   for (let i = 0; i < list.length; i++) {
     const secret = list[i].trim()
-    if (secret.length >= MIN_SECRET)
-      secrets.push({
-        secret: secret,
-        kid: crypto.createHash('sha256').update(secret).digest('hex').slice(0, 8),
-      })
+    if (secret.length >= MIN_SECRET) secrets.push(secret)
   }
   return secrets
 }
@@ -159,15 +161,12 @@ function checkPass(pass, host, path, nowMs) {
   // The signature is checked before the payload is read: nothing an attacker wrote is parsed
   // until the gate's key vouches for it. Every secret is tried, so the time taken does not
   // tell which one signed.
-  let signer = null
+  let verified = false
   for (let i = 0; i < SECRETS.length; i++) {
-    const expected = crypto
-      .createHmac('sha256', SECRETS[i].secret)
-      .update(signed)
-      .digest('base64url')
-    if (sameSignature(expected, signature) && signer === null) signer = SECRETS[i]
+    const expected = crypto.createHmac('sha256', SECRETS[i]).update(signed).digest('base64url')
+    if (sameSignature(expected, signature)) verified = true
   }
-  if (signer === null) return 'bad_signature'
+  if (!verified) return 'bad_signature'
   let c
   try {
     // Standard base64 of ASCII-only JSON: atob is exact, and much cheaper than Buffer in njs.
@@ -181,7 +180,6 @@ function checkPass(pass, host, path, nowMs) {
     return 'malformed'
   if (typeof c.i !== 'number' || typeof c.x !== 'number' || typeof c.e !== 'number')
     return 'malformed'
-  if (c.k !== signer.kid) return 'unknown_kid'
   if (c.x * 1000 <= nowMs) return 'expired'
   if (c.i * 1000 > nowMs + SKEW * 1000) return 'not_yet_valid'
   if (c.x - c.i > MAX_TTL || c.x <= c.i) return 'bad_lifetime'
@@ -289,7 +287,8 @@ function matchFrom(p, i, path, j) {
 function checkEpoch(c) {
   let text
   try {
-    text = fs.readFileSync(EPOCH_FILE, 'utf8')
+    // Required here, not at the top level: only sites with an epoch file pay for it.
+    text = require('fs').readFileSync(EPOCH_FILE, 'utf8')
   } catch (e) {
     return 'epoch_unreadable'
   }
