@@ -3,12 +3,14 @@
 // and RSS readings from /proc.
 import { Buffer } from 'node:buffer'
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { createHash, createHmac } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { connect, createServer } from 'node:net'
 import { join } from 'node:path'
 import { clearTimeout, setTimeout } from 'node:timers'
 import { fileURLToPath, URLSearchParams } from 'node:url'
+import { parse as parseYaml } from 'yaml'
 
 export const root = (path) => fileURLToPath(new URL(`../${path}`, import.meta.url))
 
@@ -456,4 +458,34 @@ export function otherCpu(before, after) {
     otherCores: Math.max(0, other) / HZ / seconds,
     stealCores: (after.steal - before.steal) / HZ / seconds,
   }
+}
+
+/**
+ * A pass per docs/edge-pass.md signed with `secret`, as the gate would issue it for alice on
+ * 127.0.0.1 under rule `ruleId` of rules/demo.yaml given `pass: { ttl: 5m }` (`p` and `n` as
+ * the gate compiles them), good for the longest ttl (300 s) from now. Needs `npm run build`.
+ */
+export async function benchEdgePass(secret, ruleId) {
+  // Imported here: the tests import this kit without a built dist/.
+  const { parseRules } = await import('../dist/rules/load-rules.js')
+  const file = parseYaml(readFileSync(root('rules/demo.yaml'), 'utf8'))
+  for (const rule of file.rules) if (rule.id === ruleId) rule.pass = { ttl: '5m' }
+  const { pass } = parseRules(JSON.stringify(file), 'rules/demo.yaml').rules.rules.find(
+    (rule) => rule.id === ruleId,
+  )
+  const i = Math.floor(Date.now() / 1000)
+  const claims = {
+    k: createHash('sha256').update(secret).digest('hex').slice(0, 8),
+    h: '127.0.0.1',
+    p: pass.patterns,
+    n: pass.earlier,
+    u: 'alice',
+    r: ruleId,
+    i,
+    x: i + 300,
+    e: 0,
+  }
+  const payload = Buffer.from(JSON.stringify(claims)).toString('base64')
+  const signature = createHmac('sha256', secret).update(`v1.${payload}`).digest('base64url')
+  return `v1.${payload}.${signature}`
 }

@@ -41,14 +41,11 @@
 // of its requests that the edge sent to the gate is counted from its access log.
 import { Buffer } from 'node:buffer'
 import { spawn } from 'node:child_process'
-import { createHash, createHmac } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { parse as parseYaml } from 'yaml'
-import { parseRules } from '../dist/rules/load-rules.js'
 import { loadFixture } from '../dist/simulator/fixture.js'
 import { startSimulator } from '../dist/simulator/start-simulator.js'
 import {
@@ -58,6 +55,7 @@ import {
   expectAllowed,
   freeLowPort,
   machine,
+  benchEdgePass,
   nginxEdgeConfFromExample,
   nginxSiteFromExample,
   nginxStaticSite,
@@ -154,30 +152,6 @@ const tmp = await mkdtemp(join(tmpdir(), 'vibegate-bench-'))
 // rules/demo.yaml given `pass: { ttl: 5m }`, with `p` and `n` as the gate compiles them).
 const EDGE_SECRET = 'bench-edge-pass-secret-0123456789abcdef'
 const edgeEnv = { VIBEGATE_PASS_SECRET: EDGE_SECRET }
-
-/** A pass per docs/edge-pass.md, good for the longest ttl (300 s) from now. */
-function edgePass() {
-  const file = parseYaml(readFileSync(root('rules/demo.yaml'), 'utf8'))
-  for (const rule of file.rules) if (rule.id === RULE) rule.pass = { ttl: '5m' }
-  const { pass } = parseRules(JSON.stringify(file), 'rules/demo.yaml').rules.rules.find(
-    (rule) => rule.id === RULE,
-  )
-  const i = Math.floor(Date.now() / 1000)
-  const claims = {
-    k: createHash('sha256').update(EDGE_SECRET).digest('hex').slice(0, 8),
-    h: '127.0.0.1',
-    p: pass.patterns,
-    n: pass.earlier,
-    u: 'alice',
-    r: RULE,
-    i,
-    x: i + 300,
-    e: 0,
-  }
-  const payload = Buffer.from(JSON.stringify(claims)).toString('base64')
-  const signature = createHmac('sha256', EDGE_SECRET).update(`v1.${payload}`).digest('base64url')
-  return `v1.${payload}.${signature}`
-}
 
 /** The requests an nginx handled so far, from its stub_status (`/_vibegate_status`). */
 async function nginxRequests(url) {
@@ -319,7 +293,7 @@ async function tableRun() {
         await variant(
           'nginx edge pass',
           undefined,
-          { ...authorization, Cookie: `vibegate_pass=${edgePass()}` },
+          { ...authorization, Cookie: `vibegate_pass=${await benchEdgePass(EDGE_SECRET, RULE)}` },
           edgeConf(false),
         ),
       )
