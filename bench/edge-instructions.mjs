@@ -14,13 +14,12 @@
 import { Buffer } from 'node:buffer'
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { clearInterval, setInterval } from 'node:timers'
 import { parseArgs } from 'node:util'
-import { readFile } from 'node:fs/promises'
 import {
   benchEdgePass,
   freeLowPort,

@@ -1,5 +1,9 @@
 import { describe } from '@jest/globals'
 import { existsSync } from 'node:fs'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { nginxEdgeConfFromExample, startNginx } from '../../bench/bench-kit.mjs'
 
 /** What the edge pass suites need: nginx and Debian's njs module. */
 const NEEDED = ['/usr/sbin/nginx', '/usr/lib/nginx/modules/ngx_http_js_module.so']
@@ -17,4 +21,47 @@ export function describeWithNginxEdge(what: string): typeof describe | typeof de
     )
   console.warn(`${missing.join(' and ')} not installed: ${what} is skipped`)
   return describe.skip
+}
+
+/** A running nginx, as bench/bench-kit.mjs's startNginx returns it. */
+export type RunningNginx = Awaited<ReturnType<typeof startNginx>>
+
+/**
+ * examples/nginx-edge as shipped (nginx.conf and vibegate-edge.js), listening on
+ * 127.0.0.1:`port` with its files under `dir`, asking the gate on `gatePort`, and serving
+ * `files` (paths under `dir`/www, each holding `body`). `env` is nginx's environment
+ * (VIBEGATE_PASS_SECRET, VIBEGATE_PASS_EPOCH_FILE); `workers` its worker_processes.
+ */
+export async function startEdgeNginx(options: {
+  dir: string
+  port: number
+  gatePort: number
+  files: readonly string[]
+  body: string
+  env: Record<string, string>
+  workers?: number
+}): Promise<RunningNginx> {
+  const www = join(options.dir, 'www')
+  for (const file of options.files) {
+    await mkdir(join(www, file, '..'), { recursive: true })
+    await writeFile(join(www, file), options.body)
+  }
+  const example = await readFile(
+    new URL('../../examples/nginx-edge/nginx.conf', import.meta.url),
+    'utf8',
+  )
+  const nginxDir = join(options.dir, 'nginx')
+  return startNginx({
+    dir: nginxDir,
+    listenPort: options.port,
+    workers: options.workers,
+    conf: nginxEdgeConfFromExample(example, {
+      gatePort: options.gatePort,
+      listenPort: options.port,
+      www,
+      dir: nginxDir,
+      script: fileURLToPath(new URL('../../examples/nginx-edge/vibegate-edge.js', import.meta.url)),
+    }),
+    env: options.env,
+  })
 }

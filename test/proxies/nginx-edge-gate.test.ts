@@ -1,15 +1,13 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { nginxEdgeConfFromExample, startNginx } from '../../bench/bench-kit.mjs'
 import { createGate, type Gate } from '../../src/gate/create-gate.js'
 import { freeLowPort } from '../helpers/free-port.js'
-import { describeWithNginxEdge } from '../helpers/nginx-edge.js'
+import { describeWithNginxEdge, startEdgeNginx, type RunningNginx } from '../helpers/nginx-edge.js'
 import { startTestSimulator, type SimulatorHarness } from '../helpers/simulator-harness.js'
 import { TEST_API_KEY, TEST_API_SECRET, TOKENS } from '../helpers/test-fixture.js'
 
@@ -42,7 +40,7 @@ describeEdge(
     let sim: SimulatorHarness
     let gate: Gate
     let gateServer: Server
-    let nginx: Awaited<ReturnType<typeof startNginx>>
+    let nginx: RunningNginx
     let dir = ''
     let url = ''
     let asked = 0
@@ -67,30 +65,15 @@ describeEdge(
         gate.handler(req, res)
       })
       await new Promise<void>((resolve) => gateServer.listen(0, '127.0.0.1', resolve))
-      const www = join(dir, 'www')
-      for (const file of ['media/stream/a.ts', 'media/stream/b.ts', 'media/other/a.ts']) {
-        await mkdir(join(www, file, '..'), { recursive: true })
-        await writeFile(join(www, file), FILE)
-      }
       // The gate writes the epoch file once it knows the epoch.
       for (let i = 0; i < 100 && !existsSync(epochFile); i++)
         await new Promise((r) => setTimeout(r, 20))
-      const example = await readFile(
-        new URL('../../examples/nginx-edge/nginx.conf', import.meta.url),
-        'utf8',
-      )
-      nginx = await startNginx({
-        dir: join(dir, 'nginx'),
-        listenPort: port,
-        conf: nginxEdgeConfFromExample(example, {
-          gatePort: (gateServer.address() as AddressInfo).port,
-          listenPort: port,
-          www,
-          dir: join(dir, 'nginx'),
-          script: fileURLToPath(
-            new URL('../../examples/nginx-edge/vibegate-edge.js', import.meta.url),
-          ),
-        }),
+      nginx = await startEdgeNginx({
+        dir,
+        port,
+        gatePort: (gateServer.address() as AddressInfo).port,
+        files: ['media/stream/a.ts', 'media/stream/b.ts', 'media/other/a.ts'],
+        body: FILE,
         env: { VIBEGATE_PASS_SECRET: SECRET, VIBEGATE_PASS_EPOCH_FILE: epochFile },
       })
     }, 30_000)

@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { nginxEdgeConfFromExample, startNginx } from '../../bench/bench-kit.mjs'
 import { createGate, type Gate } from '../../src/gate/create-gate.js'
 import { freeLowPort } from '../helpers/free-port.js'
-import { describeWithNginxEdge } from '../helpers/nginx-edge.js'
+import { describeWithNginxEdge, startEdgeNginx, type RunningNginx } from '../helpers/nginx-edge.js'
 import { mintPass, passKeyId, signPass, type PassClaims } from '../helpers/mint-pass.js'
 import { startTestSimulator, type SimulatorHarness } from '../helpers/simulator-harness.js'
 import { TEST_API_KEY, TEST_API_SECRET, TOKENS } from '../helpers/test-fixture.js'
@@ -107,7 +105,7 @@ describeEdge('nginx edge pass with examples/nginx-edge (real nginx + njs, real g
   let sim: SimulatorHarness
   let gate: Gate
   let gateServer: Server
-  let nginx: Awaited<ReturnType<typeof startNginx>>
+  let nginx: RunningNginx
   let dir = ''
   let epochFile = ''
   let port = 0
@@ -134,30 +132,15 @@ describeEdge('nginx edge pass with examples/nginx-edge (real nginx + njs, real g
       gate.handler(req, res)
     })
     await new Promise<void>((resolve) => gateServer.listen(0, '127.0.0.1', resolve))
-    const www = join(dir, 'www')
-    for (const file of FILES) {
-      await mkdir(join(www, file, '..'), { recursive: true })
-      await writeFile(join(www, file), FILE)
-    }
     epochFile = join(dir, 'epoch')
     await writeEpoch(`${EPOCH}\n`)
-    const example = await readFile(
-      new URL('../../examples/nginx-edge/nginx.conf', import.meta.url),
-      'utf8',
-    )
-    nginx = await startNginx({
-      dir: join(dir, 'nginx'),
-      listenPort: port,
+    nginx = await startEdgeNginx({
+      dir,
+      port,
+      gatePort: (gateServer.address() as AddressInfo).port,
+      files: FILES,
+      body: FILE,
       workers: 1,
-      conf: nginxEdgeConfFromExample(example, {
-        gatePort: (gateServer.address() as AddressInfo).port,
-        listenPort: port,
-        www,
-        dir: join(dir, 'nginx'),
-        script: fileURLToPath(
-          new URL('../../examples/nginx-edge/vibegate-edge.js', import.meta.url),
-        ),
-      }),
       // The gate's secrets: the one that signs first, then the one being rotated out.
       env: { VIBEGATE_PASS_SECRET: `${SECRET},${OLD_SECRET}`, VIBEGATE_PASS_EPOCH_FILE: epochFile },
     })
