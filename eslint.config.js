@@ -35,10 +35,11 @@ export default tseslint.config(
     rules: { 'no-restricted-properties': 'off' },
   },
   {
-    // Runs in nginx njs 0.7.9, not node: CommonJS built-ins, nginx's environment, and no
-    // optional catch binding (`catch {` is a syntax error there).
+    // Runs in nginx njs 0.7.9, not node: CommonJS require for what is loaded lazily, the
+    // object nginx.conf preloads (js_preload_object vibegate_edge), and no optional catch
+    // binding (`catch {` is a syntax error there).
     files: ['examples/nginx-edge/**/*.js'],
-    languageOptions: { globals: { require: 'readonly', Buffer: 'readonly', atob: 'readonly' } },
+    languageOptions: { globals: { require: 'readonly', vibegate_edge: 'readonly' } },
     rules: {
       'no-restricted-properties': 'off',
       '@typescript-eslint/no-require-imports': 'off',

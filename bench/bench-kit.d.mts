@@ -10,6 +10,10 @@ export function callsBetween(
   before: Record<string, number>,
   after: Record<string, number>,
 ): Record<string, number>
+export function edgeConfigJson(options: {
+  secrets: readonly string[]
+  epochFile?: string | undefined
+}): string
 export function nginxEdgeConfFromExample(
   example: string,
   options: {
@@ -18,6 +22,7 @@ export function nginxEdgeConfFromExample(
     www: string
     dir: string
     script: string
+    edgeConfig: string
     workers?: string | number
     accessLog?: boolean | 'misses'
     ungated?: boolean

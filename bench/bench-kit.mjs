@@ -3,7 +3,6 @@
 // and RSS readings from /proc.
 import { Buffer } from 'node:buffer'
 import { spawn } from 'node:child_process'
-import { createHash, createHmac } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { connect, createServer } from 'node:net'
@@ -276,9 +275,18 @@ export function nginxSiteFromExample(example, { authPort, listenPort, www }) {
 }
 
 /**
+ * The edge's preloaded configuration (examples/nginx-edge/README.md): its JSON text for the
+ * pass `secrets` and, optionally, the gate's `epochFile`.
+ */
+export function edgeConfigJson({ secrets, epochFile }) {
+  return `${JSON.stringify(epochFile === undefined ? { secrets } : { secrets, epoch_file: epochFile })}\n`
+}
+
+/**
  * examples/nginx-edge/nginx.conf (a complete nginx.conf) as the tests and the benchmark run
  * it: the gate at `gatePort`, listening on `listenPort`, the files under `www`, the njs
- * script `script`, and pid, logs and temp files under `dir`. Everything else (the pass
+ * script `script`, the preloaded configuration `edgeConfig` (a file of
+ * {@link edgeConfigJson}), and pid, logs and temp files under `dir`. Everything else (the pass
  * check, the fallback to auth_request, its headers, keep-alive) is the example's own.
  * `accessLog`: true (the default) logs every request; 'misses' only the misses, as the
  * example does, in 256 KiB blocks (the benchmark counts them at the end, against the
@@ -287,7 +295,17 @@ export function nginxSiteFromExample(example, { authPort, listenPort, www }) {
  */
 export function nginxEdgeConfFromExample(
   example,
-  { gatePort, listenPort, www, dir, script, workers = 'auto', accessLog = true, ungated = false },
+  {
+    gatePort,
+    listenPort,
+    www,
+    dir,
+    script,
+    edgeConfig,
+    workers = 'auto',
+    accessLog = true,
+    ungated = false,
+  },
 ) {
   const user = process.getuid?.() === 0 ? 'user root;' : ''
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
@@ -302,6 +320,10 @@ export function nginxEdgeConfFromExample(
     [
       'js_import vibegate from /etc/nginx/njs/vibegate-edge.js;',
       `js_import vibegate from ${script};`,
+    ],
+    [
+      'js_preload_object vibegate_edge from /etc/nginx/vibegate-edge.json;',
+      `js_preload_object vibegate_edge from ${edgeConfig};`,
     ],
     [
       'access_log /var/log/nginx/vibegate-pass-misses.log vibegate if=$vibegate_pass_miss;',
@@ -468,24 +490,14 @@ export function otherCpu(before, after) {
 export async function benchEdgePass(secret, ruleId) {
   // Imported here: the tests import this kit without a built dist/.
   const { parseRules } = await import('../dist/rules/load-rules.js')
+  const { createPassSigner } = await import('../dist/pass/pass-signer.js')
+  const { parsePassSecrets } = await import('../dist/pass/pass-secrets.js')
   const file = parseYaml(readFileSync(root('rules/demo.yaml'), 'utf8'))
   for (const rule of file.rules) if (rule.id === ruleId) rule.pass = { ttl: '5m' }
   const { pass } = parseRules(JSON.stringify(file), 'rules/demo.yaml').rules.rules.find(
     (rule) => rule.id === ruleId,
   )
   const i = Math.floor(Date.now() / 1000)
-  const claims = {
-    k: createHash('sha256').update(secret).digest('hex').slice(0, 8),
-    h: '127.0.0.1',
-    p: pass.patterns,
-    n: pass.earlier,
-    u: 'alice',
-    r: ruleId,
-    i,
-    x: i + 300,
-    e: 0,
-  }
-  const payload = Buffer.from(JSON.stringify(claims)).toString('base64')
-  const signature = createHmac('sha256', secret).update(`v1.${payload}`).digest('base64url')
-  return `v1.${payload}.${signature}`
+  const signer = createPassSigner(parsePassSecrets([secret]))
+  return signer.sign({ h: '127.0.0.1', u: 'alice', i, x: i + 300, e: 0 }, pass.scope)
 }

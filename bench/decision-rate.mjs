@@ -56,6 +56,7 @@ import {
   freeLowPort,
   machine,
   benchEdgePass,
+  edgeConfigJson,
   nginxEdgeConfFromExample,
   nginxSiteFromExample,
   nginxStaticSite,
@@ -151,7 +152,8 @@ const tmp = await mkdtemp(join(tmpdir(), 'vibegate-bench-'))
 // pass is minted here, as the gate would for alice and the yellow-hd rule of
 // rules/demo.yaml given `pass: { ttl: 5m }`, with `p` and `n` as the gate compiles them).
 const EDGE_SECRET = 'bench-edge-pass-secret-0123456789abcdef'
-const edgeEnv = { VIBEGATE_PASS_SECRET: EDGE_SECRET }
+const edgeConfig = join(tmp, 'vibegate-edge.json')
+await writeFile(edgeConfig, edgeConfigJson({ secrets: [EDGE_SECRET] }))
 
 /** The requests an nginx handled so far, from its stub_status (`/_vibegate_status`). */
 async function nginxRequests(url) {
@@ -243,7 +245,7 @@ async function tableRun() {
       const server = await track(
         startNginx({
           dir,
-          ...(edge ? { conf: edge(listenPort, dir), env: edgeEnv } : { site: site(listenPort) }),
+          ...(edge ? { conf: edge(listenPort, dir) } : { site: site(listenPort) }),
           listenPort,
           workers,
         }),
@@ -279,6 +281,7 @@ async function tableRun() {
         www,
         dir,
         script: root('examples/nginx-edge/vibegate-edge.js'),
+        edgeConfig,
         workers,
         accessLog: 'misses',
         ungated,

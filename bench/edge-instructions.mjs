@@ -5,7 +5,8 @@
 // examples/nginx-edge/vibegate-edge.js made the hit path cheaper (docs/decisions.md, "The edge
 // pass"). Counted in user space only: the kernel's share (TCP, sendfile) is not in it.
 //
-//   npm run build && node bench/edge-instructions.mjs [--script path/to/module.js]
+//   npm run build && node bench/edge-instructions.mjs [--script module.js] [--hit-only]
+//                                                     [--cookie vibegate_pass=...]
 //
 // Rows: the example's nginx.conf with the check taken out (ungated), the same with a module
 // whose check returns "1" at once (what njs itself costs per request: a VM copy and the
@@ -22,6 +23,7 @@ import { clearInterval, setInterval } from 'node:timers'
 import { parseArgs } from 'node:util'
 import {
   benchEdgePass,
+  edgeConfigJson,
   freeLowPort,
   NGINX,
   nginxEdgeConfFromExample,
@@ -30,7 +32,13 @@ import {
 } from './bench-kit.mjs'
 
 const { values: flags } = parseArgs({
-  options: { script: { type: 'string', default: root('examples/nginx-edge/vibegate-edge.js') } },
+  options: {
+    script: { type: 'string', default: root('examples/nginx-edge/vibegate-edge.js') },
+    // Only the hit row: enough to compare two versions of a module.
+    'hit-only': { type: 'boolean', default: false },
+    // Another Cookie header: to try a module that reads another pass format.
+    cookie: { type: 'string' },
+  },
 })
 const SECRET = 'bench-edge-pass-secret-0123456789abcdef'
 const RULE = 'yellow-hd'
@@ -54,7 +62,9 @@ await writeFile(join(www, PATH), Buffer.alloc(1024, 'x'))
 const floor = join(tmp, 'floor.js')
 await writeFile(floor, "function check(r) {\n  return '1'\n}\nexport default { check }\n")
 const example = await readFile(root('examples/nginx-edge/nginx.conf'), 'utf8')
-const cookie = `vibegate_pass=${await benchEdgePass(SECRET, RULE)}`
+const edgeConfig = join(tmp, 'vibegate-edge.json')
+await writeFile(edgeConfig, edgeConfigJson({ secrets: [SECRET] }))
+const cookie = flags.cookie ?? `vibegate_pass=${await benchEdgePass(SECRET, RULE)}`
 
 /** `n` keep-alive GETs of the file, one at a time; the count of answers other than 200. */
 async function requests(port, n) {
@@ -88,6 +98,7 @@ async function instructions(label, script, ungated, n) {
     www,
     dir,
     script,
+    edgeConfig,
     workers: 1,
     accessLog: 'misses',
     ungated,
@@ -104,7 +115,7 @@ async function instructions(label, script, ungated, n) {
       '-c',
       `${dir}/nginx.conf`,
     ],
-    { env: { ...process.env, VIBEGATE_PASS_SECRET: SECRET }, stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'ignore', 'pipe'] },
   )
   let report = ''
   child.stderr.on('data', (chunk) => (report += chunk))
@@ -135,7 +146,7 @@ const rows = [
   ['nginx edge config, ungated', flags.script, true],
   ['+ njs check returning "1" (floor)', floor, false],
   ['+ edge pass check, hit', flags.script, false],
-]
+].slice(flags['hit-only'] ? 2 : 0)
 console.log(`nginx ${PATH} (1 KiB), ${MANY - FEW} keep-alive requests counted, one at a time`)
 console.log(`module: ${flags.script.replace(root(''), '')}\n`)
 console.log(`${'row'.padEnd(36)} instructions/request   of ungated`)

@@ -8,17 +8,23 @@ import {
   parseKeySet,
   type KeyAlgorithm,
 } from '../tokens/key-set.js'
+import { ConfigError, loadPassEdgeConfigFromProcess } from '../config/load-config.js'
 import { UsageError, type CliIo, type Command, type ExitCode } from './cli-io.js'
 import { parseCommandArgs } from './parse-command-args.js'
 
 const USAGE = `Usage: vibegate keys generate [--alg EdDSA|ES256] [--kid ID] --out FILE [--force]
+       vibegate keys edge-config --out FILE [--force]
 
-generate   writes a new private JWK set (one signing key) to FILE with mode 0600, and
-           prints its public JWKS (what /.well-known/jwks.json will serve) on stdout.
-           Point VIBEGATE_KEYS at FILE. To rotate, put the new key first in the running
-           gate's file and keep the old one after it until its tokens have expired.
+generate     writes a new private JWK set (one signing key) to FILE with mode 0600, and
+             prints its public JWKS (what /.well-known/jwks.json will serve) on stdout.
+             Point VIBEGATE_KEYS at FILE. To rotate, put the new key first in the running
+             gate's file and keep the old one after it until its tokens have expired.
+edge-config  writes the nginx edge's pass configuration (examples/nginx-edge) to FILE with
+             mode 0600: VIBEGATE_PASS_SECRET and VIBEGATE_PASS_EPOCH_FILE, read from the
+             environment as vibegate serve reads them, as the JSON nginx preloads
+             (js_preload_object). Write it again and run nginx -s reload after a change.
 
-Options of generate:
+Options of generate (--out and --force also of edge-config):
   --alg ALG      EdDSA (Ed25519, the default) or ES256 (P-256)
   --kid ID       the key id (default: the key's RFC 7638 thumbprint)
   --out FILE     where to write the private key set; an existing file is not overwritten
@@ -28,13 +34,14 @@ Options of generate:
 /** `vibegate keys generate`: a new private JWK set for `VIBEGATE_KEYS` (contract section 1). */
 export const keysCommand: Command = {
   name: 'keys',
-  summary: 'generate the private JWK set the gate signs tokens with',
+  summary: "generate the private JWK set the gate signs tokens with; write the edge's pass config",
   usage: USAGE,
   async run(args, io) {
     const [sub, ...rest] = args
     if (sub === 'generate') return generate(rest, io)
+    if (sub === 'edge-config') return edgeConfig(rest, io)
     throw new UsageError(
-      `vibegate keys: expected "generate", got ${sub === undefined ? 'nothing' : `"${sub}"`}`,
+      `vibegate keys: expected "generate" or "edge-config", got ${sub === undefined ? 'nothing' : `"${sub}"`}`,
     )
   },
 }
@@ -83,6 +90,46 @@ async function generate(args: string[], io: CliIo): Promise<ExitCode> {
   }
   io.stdout.write(`${JSON.stringify(publicJwks, null, 2)}\n`)
   io.stderr.write(`wrote ${out} (mode 0600), kid ${keyFile.keys[0]?.kid ?? ''}\n`)
+  return 0
+}
+
+async function edgeConfig(args: string[], io: CliIo): Promise<ExitCode> {
+  const { values } = parseCommandArgs('keys edge-config', args, {
+    out: { type: 'string' },
+    force: { type: 'boolean', default: false },
+  })
+  const out = values.out
+  if (out === undefined || out === '')
+    throw new UsageError('vibegate keys edge-config: --out FILE is required')
+  let config
+  try {
+    config = loadPassEdgeConfigFromProcess()
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    io.stderr.write(`${error.message}\n`)
+    return 1
+  }
+  // The shape vibegate-edge.js reads from its preloaded object `vibegate_edge`.
+  const text = `${JSON.stringify(
+    config.epochFile === undefined
+      ? { secrets: config.secrets }
+      : { secrets: config.secrets, epoch_file: config.epochFile },
+  )}\n`
+  try {
+    if (values.force) await replaceFile(out, text)
+    else await createFile(out, text)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    io.stderr.write(
+      code === 'EEXIST'
+        ? `vibegate keys edge-config: ${out} exists; not overwriting it (use --force to replace it)\n`
+        : `vibegate keys edge-config: cannot write ${out}: ${code ?? (error as Error).message}\n`,
+    )
+    return 1
+  }
+  io.stderr.write(
+    `wrote ${out} (mode 0600): ${config.secrets.length} pass secret${config.secrets.length === 1 ? '' : 's'}, ${config.epochFile === undefined ? 'no epoch file' : `epoch file ${config.epochFile}`}\n`,
+  )
   return 0
 }
 

@@ -380,6 +380,35 @@ function readOurSong(
   return { baseUrl: baseUrl.replace(/\/$/, ''), apiKey: apiKey ?? '', apiSecret: apiSecret ?? '' }
 }
 
+/** What the nginx edge needs of the gate's pass settings (examples/nginx-edge). */
+export interface PassEdgeConfig {
+  /** VIBEGATE_PASS_SECRET, as a list. */
+  secrets: string[]
+  /** VIBEGATE_PASS_EPOCH_FILE; undefined when unset. */
+  epochFile: string | undefined
+}
+
+/**
+ * Only VIBEGATE_PASS_SECRET (required, checked as `serve` checks it) and
+ * VIBEGATE_PASS_EPOCH_FILE, for `keys edge-config`. Throws a {@link ConfigError}.
+ */
+export function loadPassEdgeConfig(env: NodeJS.ProcessEnv): PassEdgeConfig {
+  const text = env.VIBEGATE_PASS_SECRET?.trim() || undefined
+  if (text === undefined)
+    throw new ConfigError([
+      'VIBEGATE_PASS_SECRET is required: the pass secrets the gate signs with (the same list as for vibegate serve)',
+    ])
+  const secrets = splitPassSecrets(text)
+  const parsed = parsePassSecrets(secrets)
+  if ('problem' in parsed) throw new ConfigError([parsed.problem])
+  return { secrets, epochFile: env.VIBEGATE_PASS_EPOCH_FILE?.trim() || undefined }
+}
+
+/** {@link loadPassEdgeConfig} of this process's environment. */
+export function loadPassEdgeConfigFromProcess(): PassEdgeConfig {
+  return loadPassEdgeConfig(process.env)
+}
+
 /** {@link loadConfig} of this process's environment. */
 export function loadConfigFromProcess(): GateConfig {
   return loadConfig(process.env)

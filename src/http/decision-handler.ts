@@ -209,7 +209,6 @@ export function createDecisionHandler(
     )
       return undefined
     return options.passes.header({
-      rule,
       pass: rule.pass,
       user: identity.user.uuid,
       host: original.host,

@@ -3,7 +3,7 @@
  * `X-Vibegate-Pass` value (docs/edge-pass.md). Synchronous: the epoch and the revocations
  * are read from memory, a pass costs one JSON string and one HMAC.
  */
-import type { CompiledRule, PassSettings } from '../rules/compiled-rules.js'
+import type { PassSettings } from '../rules/compiled-rules.js'
 import { MAX_PASS_TTL_SECONDS } from '../rules/compiled-rules.js'
 import { normalizeHost } from '../rules/host-pattern.js'
 import { systemClock, type Clock } from '../util/clock.js'
@@ -13,9 +13,7 @@ import type { PassSigner } from './pass-signer.js'
 
 /** An allowed request, as far as passes care. */
 export interface PassRequest {
-  /** The rule that allowed. */
-  rule: CompiledRule
-  /** Its `pass`. */
+  /** The `pass` of the rule that allowed. */
   pass: PassSettings
   /** The OurSong user's uuid. */
   user: string
@@ -29,9 +27,10 @@ export interface PassRequest {
 export interface PassIssuer {
   /**
    * The `X-Vibegate-Pass` value for an allowed GET or HEAD under a pass rule, or undefined:
-   * no host, epoch unknown, pass too large, the user revoked within the last
-   * {@link REVOKED_QUIET_SECONDS}, or the request carries a pass for the same
-   * user, rule, host and epoch, not revoked, with more than half of its lifetime left.
+   * no host, epoch unknown, pass too large or a user id the format cannot carry, the user
+   * revoked within the last {@link REVOKED_QUIET_SECONDS}, or the request carries a pass for
+   * the same user, paths (the rule's `scope`), host and epoch, not revoked, with more than
+   * half of its lifetime left.
    */
   header(request: PassRequest): string | undefined
 }
@@ -54,7 +53,7 @@ export function createPassIssuer(options: PassIssuerOptions): PassIssuer {
   const clock = options.clock ?? systemClock
 
   return {
-    header({ rule, pass, user, host, cookie }) {
+    header({ pass, user, host, cookie }) {
       const e = epoch.current()
       if (!pass.fits || e === undefined || host === undefined) return undefined
       // What the gate matched on: lower-case, port and trailing dot removed, as nginx's $host.
@@ -70,7 +69,7 @@ export function createPassIssuer(options: PassIssuerOptions): PassIssuer {
         if (
           c !== undefined &&
           c.u === user &&
-          c.r === rule.id &&
+          c.scope === pass.scope &&
           c.h === h &&
           c.e === e &&
           !((epoch.revokedAt(user) ?? -1) >= c.i) &&
@@ -79,10 +78,7 @@ export function createPassIssuer(options: PassIssuerOptions): PassIssuer {
           return undefined
       }
       const ttl = Math.min(pass.ttlSeconds, MAX_PASS_TTL_SECONDS)
-      const signed = signer.sign(
-        { h, u: user, r: rule.id, i: now, x: now + ttl, e },
-        pass.scopeJson,
-      )
+      const signed = signer.sign({ h, u: user, i: now, x: now + ttl, e }, pass.scope)
       return signed === undefined ? undefined : passCookie(signed, pass.cookiePath, ttl, secure)
     },
   }

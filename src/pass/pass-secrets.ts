@@ -5,7 +5,7 @@ export const MIN_PASS_SECRET_LENGTH = 32
 
 /** One secret of VIBEGATE_PASS_SECRET and its key id. */
 export interface PassKey {
-  /** The first 8 hex characters of `sha256(secret)`: the pass's `k`. */
+  /** The first 8 hex characters of `sha256(secret)`: names the key in the epoch's config fingerprint. */
   readonly id: string
   /** The secret's UTF-8 bytes, the HMAC key. Never logged. */
   readonly secret: Buffer

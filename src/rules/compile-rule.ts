@@ -1,5 +1,5 @@
 import type { CompiledRule, PassSettings, TokenSettings } from './compiled-rules.js'
-import { DEFAULT_AUDIENCE, DEFAULT_TTL_SECONDS, MAX_PASS_JSON_BYTES } from './compiled-rules.js'
+import { DEFAULT_AUDIENCE, DEFAULT_TTL_SECONDS, MAX_PASS_BYTES } from './compiled-rules.js'
 import type { LocatedMessage } from './describe-rules-issue.js'
 import { parseDuration } from './duration.js'
 import { parseHostPattern, type HostPattern } from './host-pattern.js'
@@ -121,11 +121,13 @@ export function compileRule(
 /** The `rules check` warning for a pass that is, or may be, too large to issue. */
 function passSizeWarning(id: string, pass: PassSettings): string | undefined {
   const fix = `move rule "${id}" above rules it does not need to follow, or use fewer, shorter path patterns`
+  if (pass.unfit === 'no_edge_path')
+    return `rule "${id}": no pass is ever issued: every one of its paths has a segment with characters the edge does not compare (it compares A-Z a-z 0-9 and . _ ~ ! $ & ' ( ) * + = : @ -); remove pass from this rule, or rename those paths`
   if (!pass.fits)
-    return `rule "${id}": no pass is ever issued: its paths and the earlier rules' paths (n) make the pass larger than ${MAX_PASS_JSON_BYTES} bytes; ${fix}`
-  const bytes = passFixedBytes(id, pass.patterns, pass.earlier)
-  if (bytes + PASS_REQUEST_FIELDS_BYTES > MAX_PASS_JSON_BYTES)
-    return `rule "${id}": the pass is ${bytes} bytes before host and user; with a long host it exceeds ${MAX_PASS_JSON_BYTES} and is not issued; ${fix}`
+    return `rule "${id}": no pass is ever issued: its paths and the earlier rules' paths (n) make the pass larger than ${MAX_PASS_BYTES} bytes; ${fix}`
+  const bytes = passFixedBytes(pass.scope)
+  if (bytes + PASS_REQUEST_FIELDS_BYTES > MAX_PASS_BYTES)
+    return `rule "${id}": the pass is ${bytes} bytes before host and user; with a long host it exceeds ${MAX_PASS_BYTES} and is not issued; ${fix}`
   return undefined
 }
 

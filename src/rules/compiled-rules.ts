@@ -40,17 +40,26 @@ export interface PassSettings {
   ttlSeconds: number
   /** `p`: the rule's canonical path patterns, e.g. `/media/stream/**`. */
   patterns: readonly string[]
-  /** `n`: the canonical patterns of every earlier rule, in file order; `[]` for the first. */
+  /**
+   * `n`: the canonical patterns of the earlier rules that some path of `p` could also match,
+   * in file order; `[]` when none (and when the pass does not fit).
+   */
   earlier: readonly string[]
   /** The cookie's `Path`: the patterns' common leading literal segments, ending in `/`. */
   cookiePath: string
-  /** `"p":[...],"n":[...]` as it goes into the pass JSON: serialised once. */
-  scopeJson: string
   /**
-   * False when the pass JSON would exceed {@link MAX_PASS_JSON_BYTES} whatever the request
-   * (`p` and `n` alone are too large): none is ever issued. `earlier` is then `[]`.
+   * `p` and `n` as the pass carries them, `<count of p>|<p>...|<n>...` in the edge's forms
+   * (docs/edge-pass.md), written once; `''` when the pass does not fit.
+   */
+  scope: string
+  /**
+   * False when no pass is ever issued for the rule: its pass would exceed
+   * {@link MAX_PASS_BYTES} whatever the request (`p` and `n` alone are too large), or none
+   * of its patterns is one the edge can compare. `earlier` is then `[]`.
    */
   fits: boolean
+  /** Why the pass does not fit; undefined when it does. */
+  unfit: 'too_large' | 'no_edge_path' | undefined
 }
 
 /** A loaded rules file: immutable; a reload builds a new one. */
@@ -70,8 +79,11 @@ export const DEFAULT_TTL_SECONDS = 120
 export const MAX_TTL_SECONDS = 900
 /** Longest edge pass a rule may ask for (`pass.ttl`), seconds. */
 export const MAX_PASS_TTL_SECONDS = 300
-/** Largest pass JSON issued, bytes (UTF-8); a larger one is not issued (docs/edge-pass.md). */
-export const MAX_PASS_JSON_BYTES = 3000
+/**
+ * Largest signed part of a pass issued, bytes (all before the signature); a larger one is not
+ * issued (docs/edge-pass.md).
+ */
+export const MAX_PASS_BYTES = 3000
 /** Default JWT audience. */
 export const DEFAULT_AUDIENCE = 'vibegate'
 

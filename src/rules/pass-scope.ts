@@ -4,13 +4,13 @@
  * cookie path. All of it is computed once, when the rules are compiled.
  */
 import type { PassSettings } from './compiled-rules.js'
-import { MAX_PASS_JSON_BYTES } from './compiled-rules.js'
+import { MAX_PASS_BYTES } from './compiled-rules.js'
 import type { PatternSegment } from './path-pattern.js'
 
 /**
  * Room the per-request fields of a pass need on top of what the rules file fixes, bytes: a
- * host of up to 259 characters (253 and a port), a uuid of up to 64, three integers.
- * `rules check` warns when a pass rule leaves less than this under {@link MAX_PASS_JSON_BYTES}.
+ * host of up to 253 characters, a uuid of up to 64, three integers and their separators.
+ * `rules check` warns when a pass rule leaves less than this under {@link MAX_PASS_BYTES}.
  */
 export const PASS_REQUEST_FIELDS_BYTES = 380
 
@@ -18,7 +18,7 @@ export const PASS_REQUEST_FIELDS_BYTES = 380
 export interface EarlierPatterns {
   /** Canonical patterns in file order; stops growing once `overflow` is set. */
   patterns: string[]
-  /** Bytes of `JSON.stringify(patterns)`. */
+  /** Bytes the patterns take in a pass: their UTF-8 length and a separator each. */
   bytes: number
   /** True once the patterns no longer fit in a pass: any later pass rule cannot have one. */
   overflow: boolean
@@ -26,16 +26,16 @@ export interface EarlierPatterns {
 
 /** An empty {@link EarlierPatterns}, for one file. */
 export function earlierPatterns(): EarlierPatterns {
-  return { patterns: [], bytes: 2, overflow: false }
+  return { patterns: [], bytes: 0, overflow: false }
 }
 
 /** Adds one rule's canonical patterns, after that rule's own pass (if any) was built. */
 export function addEarlierPatterns(earlier: EarlierPatterns, patterns: readonly string[]): void {
   if (earlier.overflow) return
   for (const pattern of patterns) {
-    earlier.bytes += Buffer.byteLength(JSON.stringify(pattern)) + 1
+    earlier.bytes += Buffer.byteLength(pattern) + 1
     // Kept only while they fit: a 20,000-rule file must not copy them into every pass rule.
-    if (earlier.bytes > MAX_PASS_JSON_BYTES) {
+    if (earlier.bytes > MAX_PASS_BYTES) {
       earlier.overflow = true
       earlier.patterns = []
       return
@@ -102,16 +102,69 @@ export function passSettings(
     const other = segmentsOfCanonical(text)
     return patterns.some((mine) => patternsOverlap(mine, other))
   })
-  const fits = !earlier.overflow && passFixedBytes(ruleId, own, relevant) <= MAX_PASS_JSON_BYTES
-  const n = fits ? relevant : []
+  const scope = passScope(patterns, relevant.map(segmentsOfCanonical))
+  const fits = !earlier.overflow && scope !== undefined && passFixedBytes(scope) <= MAX_PASS_BYTES
   return {
     ttlSeconds,
     patterns: own,
-    earlier: n,
+    earlier: fits ? relevant : [],
     cookiePath: passCookiePath(patterns),
-    scopeJson: `"p":${JSON.stringify(own)},"n":${JSON.stringify(n)}`,
+    scope: fits ? scope : '',
     fits,
+    unfit: fits ? undefined : scope === undefined ? 'no_edge_path' : 'too_large',
   }
+}
+
+/**
+ * A literal segment the edge compares as it is: the characters of its safe paths but `,`,
+ * which a cookie value may not hold (RFC 6265). A path segment outside this set never reaches
+ * the edge's check, or (`,`) is left to the gate.
+ */
+const EDGE_SEGMENT = /^[A-Za-z0-9._~!$&'()*+=:@-]+$/
+
+/**
+ * The `p` and `n` of a pass as the edge reads them (docs/edge-pass.md, "The pass"): the count
+ * of `p`, then `p`, then `n`, joined by `|`. `/a/b/**` is written `/a/b/` (the edge's prefix
+ * test) and `/a/b` is left out beside it (`/a/b/**` matches it too). A pattern of `p` with a
+ * literal segment outside the edge's set is left out (its paths go to the gate); in `n`, such
+ * a segment becomes `*`, so the edge falls back on more paths, never on fewer. Undefined when
+ * no pattern of `p` is left.
+ */
+export function passScope(
+  own: readonly (readonly PatternSegment[])[],
+  earlier: readonly (readonly PatternSegment[])[],
+): string | undefined {
+  const p = edgeForms(own.filter((segments) => segments.every(edgeReadable)))
+  if (p.length === 0) return undefined
+  const n = edgeForms(
+    earlier.map((segments) =>
+      segments.map((seg): PatternSegment => (edgeReadable(seg) ? seg : { kind: 'star' })),
+    ),
+  )
+  return [String(p.length), ...p, ...n].join('|')
+}
+
+function edgeReadable(seg: PatternSegment): boolean {
+  return seg.kind !== 'literal' || EDGE_SEGMENT.test(seg.value)
+}
+
+/**
+ * The edge's text of each pattern, without duplicates: `/a/b/**` as the prefix `/a/b/`, and
+ * the rest as canonical text. The exact root `/` is left out: written as it is it would read
+ * as the prefix of every path, and the edge never serves the root anyway (check 2).
+ */
+function edgeForms(patterns: readonly (readonly PatternSegment[])[]): string[] {
+  const texts: string[] = []
+  for (const segments of patterns) {
+    const last = segments.length - 1
+    if (last === -1) continue
+    const prefix =
+      segments[last]!.kind === 'globstar' &&
+      segments.slice(0, last).every((seg) => seg.kind === 'literal')
+    const text = canonicalPatternText(prefix ? segments.slice(0, last) : segments)
+    texts.push(prefix ? (text === '/' ? '/' : `${text}/`) : text)
+  }
+  return [...new Set(texts)].filter((text) => !texts.includes(`${text}/`))
 }
 
 /** The segments of a pattern in canonical text ({@link canonicalPatternText}); literals hold no `/`. */
@@ -155,14 +208,9 @@ export function patternsOverlap(
 }
 
 /**
- * Bytes of a pass's JSON for this rule with an empty host and user and zero numbers: what
- * the rules file alone makes it weigh. Infinity when `earlier` overflowed.
+ * Bytes of a pass's signed part for `scope` with an empty host and user and zero numbers:
+ * what the rules file alone makes it weigh.
  */
-export function passFixedBytes(
-  ruleId: string,
-  patterns: readonly string[],
-  earlier: readonly string[],
-): number {
-  const json = `{"k":"00000000","h":"","p":${JSON.stringify(patterns)},"n":${JSON.stringify(earlier)},"u":"","r":${JSON.stringify(ruleId)},"i":0,"x":0,"e":0}`
-  return Buffer.byteLength(json)
+export function passFixedBytes(scope: string): number {
+  return Buffer.byteLength(`v2|0|0|0|||${scope}`)
 }

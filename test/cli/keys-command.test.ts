@@ -92,7 +92,11 @@ describe('vibegate keys generate', () => {
     ['an unknown alg', ['keys', 'generate', '--alg', 'RS256', '--out', 'x'], /--alg must be/],
     ['a kid with a space', ['keys', 'generate', '--kid', 'a b', '--out', 'x'], /--kid/],
     ['no subcommand', ['keys'], /expected "generate"/],
-    ['an unknown subcommand', ['keys', 'rotate'], /expected "generate", got "rotate"/],
+    [
+      'an unknown subcommand',
+      ['keys', 'rotate'],
+      /expected "generate" or "edge-config", got "rotate"/,
+    ],
   ])('%s exits 2 with a usage line', async (_name, argv, message) => {
     const { code, stderr, stdout } = await run(argv)
     expect(code).toBe(2)
@@ -108,5 +112,89 @@ describe('vibegate keys generate', () => {
     expect(help.stdout).toMatch(/--force/)
     const main = await run(['--help'])
     expect(main.stdout).toMatch(/keys\s+generate the private JWK set/)
+  })
+})
+
+describe('vibegate keys edge-config', () => {
+  const SECRET = 'e'.repeat(40)
+  const OLD = 'o'.repeat(40)
+  /** Runs with only these pass variables set in the environment, then restores it. */
+  async function withEnv(
+    env: Record<string, string | undefined>,
+    argv: string[],
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
+    const saved = {
+      VIBEGATE_PASS_SECRET: process.env.VIBEGATE_PASS_SECRET,
+      VIBEGATE_PASS_EPOCH_FILE: process.env.VIBEGATE_PASS_EPOCH_FILE,
+    }
+    for (const [name, value] of Object.entries({ ...saved, ...env }))
+      if (value === undefined) Reflect.deleteProperty(process.env, name)
+      else process.env[name] = value
+    try {
+      return await run(argv)
+    } finally {
+      for (const [name, value] of Object.entries(saved))
+        if (value === undefined) Reflect.deleteProperty(process.env, name)
+        else process.env[name] = value
+    }
+  }
+
+  test('writes the JSON nginx preloads (the shape the edge suites run), mode 0600, no secret printed', async () => {
+    const { edgeConfigJson } = await import('../../bench/bench-kit.mjs')
+    const dir = await tempDir()
+    const out = join(dir, 'vibegate-edge.json')
+    const result = await withEnv(
+      {
+        VIBEGATE_PASS_SECRET: ` ${SECRET} , ${OLD} `,
+        VIBEGATE_PASS_EPOCH_FILE: '/run/vibegate/pass-epoch',
+      },
+      ['keys', 'edge-config', '--out', out],
+    )
+    expect(result).toMatchObject({ code: 0, stdout: '' })
+    expect(result.stderr).toContain('2 pass secrets, epoch file /run/vibegate/pass-epoch')
+    expect(result.stderr).not.toContain(SECRET)
+    expect(await modeOf(out)).toBe(0o600)
+    expect(await readFile(out, 'utf8')).toBe(
+      edgeConfigJson({ secrets: [SECRET, OLD], epochFile: '/run/vibegate/pass-epoch' }),
+    )
+    const again = await withEnv({ VIBEGATE_PASS_SECRET: SECRET }, [
+      'keys',
+      'edge-config',
+      '--out',
+      out,
+    ])
+    expect(again.code).toBe(1)
+    expect(again.stderr).toContain('exists; not overwriting it (use --force to replace it)')
+    const forced = await withEnv({ VIBEGATE_PASS_SECRET: SECRET }, [
+      'keys',
+      'edge-config',
+      '--out',
+      out,
+      '--force',
+    ])
+    expect(forced.code).toBe(0)
+    expect(JSON.parse(await readFile(out, 'utf8'))).toEqual({ secrets: [SECRET] })
+  })
+
+  test.each([
+    [{}, 'VIBEGATE_PASS_SECRET is required'],
+    [{ VIBEGATE_PASS_SECRET: 'short' }, 'secret 1 of 1 is 5 characters'],
+  ])('refuses %j, naming the variable, and writes nothing', async (env, message) => {
+    const out = join(await tempDir(), 'vibegate-edge.json')
+    const { code, stderr } = await withEnv({ VIBEGATE_PASS_SECRET: undefined, ...env }, [
+      'keys',
+      'edge-config',
+      '--out',
+      out,
+    ])
+    expect(code).toBe(1)
+    expect(stderr).toContain(message)
+    await expect(stat(out)).rejects.toThrow()
+  })
+
+  test('--out is required', async () => {
+    const { code, stderr } = await run(['keys', 'edge-config'])
+    expect(code).toBe(2)
+    expect(stderr).toContain('--out FILE is required')
   })
 })

@@ -1,37 +1,31 @@
-import { asciiJson, type PassClaims } from '../../src/pass/pass-signer.js'
-import { createHash, createHmac } from 'node:crypto'
+import { createHmac } from 'node:crypto'
 
-export type { PassClaims }
-
-/** The key id of a pass secret: the first 8 hex characters of its SHA-256. */
-export function passKeyId(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex').slice(0, 8)
+/** What a test puts in a pass: the fields of docs/edge-pass.md, any values. */
+export interface MintClaims {
+  h: string
+  /** The patterns of `p`, written as given (the gate writes `/a/**` as `/a/`). */
+  p: string[]
+  /** The patterns of `n`, written as given. */
+  n: string[]
+  u: string
+  i: number | string
+  x: number | string
+  e: number | string
 }
 
 /**
- * A pass as the gate issues it (docs/edge-pass.md, "The pass"): `v1.<payload>.<signature>`,
- * standard padded base64 of the ASCII-escaped JSON, signature base64url of the HMAC-SHA256 over `v1.<payload>`. `k` defaults to the key id of
- * `secret`; the JSON keeps the format's key order whatever order `claims` lists them in.
- * Until the gate issues passes, this is how tests make them; it checks nothing, so tests can
- * mint the bad ones too.
+ * A pass in the format the gate issues (docs/edge-pass.md, "The pass"):
+ * `v2|<i>|<x>|<e>|<h>|<u>|<count of p>|<p>...|<n>...` and `.` and the base64url
+ * HMAC-SHA256 of that under `secret`. It checks nothing, so tests can mint the bad ones too;
+ * `count` overrides the count of `p`.
  */
-export function mintPass(claims: Omit<PassClaims, 'k'> & { k?: string }, secret: string): string {
-  const ordered: PassClaims = {
-    k: claims.k ?? passKeyId(secret),
-    h: claims.h,
-    p: claims.p,
-    n: claims.n,
-    u: claims.u,
-    r: claims.r,
-    i: claims.i,
-    x: claims.x,
-    e: claims.e,
-  }
-  const payload = Buffer.from(asciiJson(JSON.stringify(ordered)), 'latin1').toString('base64')
-  return `v1.${payload}.${signPass(payload, secret)}`
+export function mintPass(claims: MintClaims & { count?: string }, secret: string): string {
+  const { h, p, n, u, i, x, e } = claims
+  const signed = ['v2', i, x, e, h, u, claims.count ?? p.length, ...p, ...n].join('|')
+  return `${signed}.${signPass(signed, secret)}`
 }
 
-/** The signature part of a pass over `payload` (its base64 text). */
-export function signPass(payload: string, secret: string): string {
-  return createHmac('sha256', secret).update(`v1.${payload}`).digest('base64url')
+/** The signature part of a pass over `signed` (everything before its last `.`). */
+export function signPass(signed: string, secret: string): string {
+  return createHmac('sha256', secret).update(signed).digest('base64url')
 }

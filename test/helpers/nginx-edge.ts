@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { nginxEdgeConfFromExample, startNginx } from '../../bench/bench-kit.mjs'
+import { edgeConfigJson, nginxEdgeConfFromExample, startNginx } from '../../bench/bench-kit.mjs'
 
 /** What the edge pass suites need: nginx and Debian's njs module. */
 const NEEDED = ['/usr/sbin/nginx', '/usr/lib/nginx/modules/ngx_http_js_module.so']
@@ -29,8 +29,9 @@ export type RunningNginx = Awaited<ReturnType<typeof startNginx>>
 /**
  * examples/nginx-edge as shipped (nginx.conf and vibegate-edge.js), listening on
  * 127.0.0.1:`port` with its files under `dir`, asking the gate on `gatePort`, and serving
- * `files` (paths under `dir`/www, each holding `body`). `env` is nginx's environment
- * (VIBEGATE_PASS_SECRET, VIBEGATE_PASS_EPOCH_FILE); `workers` its worker_processes.
+ * `files` (paths under `dir`/www, each holding `body`). `secrets` and `epochFile` go into
+ * the edge's preloaded configuration (`dir`/vibegate-edge.json); `workers` is nginx's
+ * worker_processes.
  */
 export async function startEdgeNginx(options: {
   dir: string
@@ -38,7 +39,8 @@ export async function startEdgeNginx(options: {
   gatePort: number
   files: readonly string[]
   body: string
-  env: Record<string, string>
+  secrets: readonly string[]
+  epochFile?: string
   workers?: number
 }): Promise<RunningNginx> {
   const www = join(options.dir, 'www')
@@ -51,6 +53,11 @@ export async function startEdgeNginx(options: {
     'utf8',
   )
   const nginxDir = join(options.dir, 'nginx')
+  const edgeConfig = join(options.dir, 'vibegate-edge.json')
+  await writeFile(
+    edgeConfig,
+    edgeConfigJson({ secrets: options.secrets, epochFile: options.epochFile }),
+  )
   return startNginx({
     dir: nginxDir,
     listenPort: options.port,
@@ -61,7 +68,12 @@ export async function startEdgeNginx(options: {
       www,
       dir: nginxDir,
       script: fileURLToPath(new URL('../../examples/nginx-edge/vibegate-edge.js', import.meta.url)),
-    }),
-    env: options.env,
+      edgeConfig,
+    }).replace(
+      'sendfile on;',
+      // Larger request lines than nginx's default 8 KiB, so that targets past the edge's own
+      // 8192-character bound reach its check instead of nginx's 414.
+      'sendfile on; large_client_header_buffers 4 32k;',
+    ),
   })
 }

@@ -140,17 +140,15 @@ async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms =
     const header = allowed.headers.get('x-vibegate-pass')!
     // http: public URL (the demo): no Secure.
     expect(header).toMatch(
-      /^vibegate_pass=v1\.[\w+/]+={0,2}\.[\w-]{43}; Path=\/media\/stream\/; Max-Age=60; HttpOnly; SameSite=Lax$/,
+      /^vibegate_pass=v2\|[^;, ]+\.[\w-]{43}; Path=\/media\/stream\/; Max-Age=60; HttpOnly; SameSite=Lax$/,
     )
     const keys = (parsePassSecrets([SECRET]) as { keys: PassKey[] }).keys
     const pass = /^vibegate_pass=([^;]+)/.exec(header)![1]!
     const claims = createPassSigner({ keys }).verify(pass, Math.floor(Date.now() / 1000))!
     expect(claims).toMatchObject({
       h: 'fans.example.com',
-      p: ['/media/stream/**'],
-      n: ['/media/stream/free/**'],
+      scope: '1|/media/stream/|/media/stream/free/',
       u: allowed.headers.get('x-vibegate-user'),
-      r: 'stream',
       e: Number(await redis.get('vibegate:pass:epoch')),
     })
     expect(claims.x - claims.i).toBe(60)

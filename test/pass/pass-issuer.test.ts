@@ -34,7 +34,7 @@ function setup() {
   const signer = createPassSigner({ keys })
   const issuer = createPassIssuer({ signer, epoch, secure: true, clock })
   const askAt = (host: string | undefined, cookie?: string) =>
-    issuer.header({ rule, pass: rule.pass!, user: USER, host, cookie })
+    issuer.header({ pass: rule.pass!, user: USER, host, cookie })
   const ask = (cookie?: string, host = 'Fans.Example.com:8443') => askAt(host, cookie)
   const passOf = (header: string) => /^vibegate_pass=([^;]+);/.exec(header)![1]!
   return { clock, epoch, signer, ask, askAt, passOf }
@@ -46,16 +46,13 @@ describe('pass issuer', () => {
     await epoch.start('f')
     const header = ask()!
     expect(header).toMatch(
-      /^vibegate_pass=v1\.[\w+/]+={0,2}\.[\w-]{43}; Path=\/media\/stream\/; Max-Age=60; HttpOnly; Secure; SameSite=Lax$/,
+      /^vibegate_pass=v2\|[^;, ]+\.[\w-]{43}; Path=\/media\/stream\/; Max-Age=60; HttpOnly; Secure; SameSite=Lax$/,
     )
     const now = Math.floor(clock.now() / 1000)
     expect(signer.verify(passOf(header), now)).toEqual({
-      k: keys[0]!.id,
       h: 'fans.example.com',
-      p: ['/media/stream/**'],
-      n: [],
+      scope: '1|/media/stream/',
       u: USER,
-      r: 'stream',
       i: now,
       x: now + 60,
       e: epoch.current(),
@@ -87,6 +84,35 @@ describe('pass issuer', () => {
     const again = passOf(ask()!)
     await epoch.advance('test')
     expect(ask(`vibegate_pass=${again}`)).toBeDefined()
+  })
+
+  test('a pass carried for other paths does not count: the request gets its own', async () => {
+    const { clock, epoch, signer, ask } = setup()
+    await epoch.start('f')
+    const now = Math.floor(clock.now() / 1000)
+    const e = epoch.current()!
+    const claims = { h: 'fans.example.com', u: USER, i: now, x: now + 60, e }
+    const other = signer.sign(claims, '1|/media/other/')!
+    expect(ask(`vibegate_pass=${other}`)).toBeDefined()
+    const same = signer.sign(claims, rule.pass!.scope)!
+    expect(ask(`vibegate_pass=${same}`)).toBeUndefined()
+  })
+
+  test('a user id the format cannot carry gets no pass (the gate still decides each request)', async () => {
+    const { epoch } = setup()
+    await epoch.start('f')
+    const issuer = createPassIssuer({
+      signer: createPassSigner({ keys }),
+      epoch,
+      secure: true,
+      clock: fakeClock(),
+    })
+    expect(
+      issuer.header({ pass: rule.pass!, user: 'a|b', host: 'fans.example.com', cookie: undefined }),
+    ).toBeUndefined()
+    expect(
+      issuer.header({ pass: rule.pass!, user: 'a-b', host: 'fans.example.com', cookie: undefined }),
+    ).toBeDefined()
   })
 
   test('no host, or a host the gate cannot read, gets no pass', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals'
 import { parseRules, RulesFileError } from '../../src/rules/load-rules.js'
-import { passCookiePath, patternsOverlap } from '../../src/rules/pass-scope.js'
+import { passCookiePath, passScope, patternsOverlap } from '../../src/rules/pass-scope.js'
 import { parsePathPattern, type PathPattern } from '../../src/rules/path-pattern.js'
 
 const segmentsOf = (...patterns: string[]) =>
@@ -60,6 +60,34 @@ describe('pass cookie path', () => {
   })
 })
 
+describe('passScope: p and n as the edge reads them', () => {
+  const scope = (own: string[], earlier: string[] = []) =>
+    passScope(segmentsOf(...own), segmentsOf(...earlier))
+  test.each([
+    [['/media/**'], [], '1|/media/'],
+    [['/**'], [], '1|/'],
+    [['/media/a.ts'], [], '1|/media/a.ts'],
+    // `/a/**` matches `/a` too: one field does for both.
+    [['/media', '/media/**'], [], '1|/media/'],
+    [['/media/**', '/media/**/'], [], '1|/media/'],
+    [['/media/*/a.ts', '/media/**/x'], [], '2|/media/*/a.ts|/media/**/x'],
+    // The exact root would read as the prefix of every path; the edge never serves it.
+    [['/', '/media/**'], ['/'], '1|/media/'],
+    // A `,` may not be in a cookie value: the pattern's paths are left to the gate...
+    [['/a,b/**', '/media/**'], [], '1|/media/'],
+    [['/caf%C3%A9/**', '/media/**'], [], '1|/media/'],
+    // ... and in n, the segment matches any (the edge falls back on more paths, not fewer).
+    [['/media/**'], ['/media/a,b/**', '/media/x%7Cy'], '1|/media/|/media/*/**|/media/*'],
+  ])('%j after %j -> %s', (own, earlier, expected) => {
+    expect(scope(own, earlier)).toBe(expected)
+  })
+
+  test('none when no pattern of p is one the edge can compare', () => {
+    expect(scope(['/a,b/**', '/caf%C3%A9'])).toBeUndefined()
+    expect(scope(['/'])).toBeUndefined()
+  })
+})
+
 describe('pass in the rules file', () => {
   const stream = {
     id: 'stream',
@@ -86,7 +114,7 @@ describe('pass in the rules file', () => {
     expect(pass.earlier).toEqual(['/media/stream/admin/**'])
     expect(pass.cookiePath).toBe('/media/')
     expect(pass.fits).toBe(true)
-    expect(JSON.parse(`{${pass.scopeJson}}`)).toEqual({ p: pass.patterns, n: pass.earlier })
+    expect(pass.scope).toBe('2|/media/stream/|/media/~user/*/x|/media/stream/admin/')
     expect(rules.rules[0]!.pass).toBeUndefined()
     expect(rules.rules[3]!.pass!.earlier).toEqual([])
   })
@@ -149,17 +177,34 @@ describe('pass in the rules file', () => {
   })
 
   test('warns when a long host could push the pass over the limit', () => {
-    const earlier = Array.from({ length: 33 }, (_, i) => ({
+    const earlier = Array.from({ length: 35 }, (_, i) => ({
       id: `r${i}`,
       match: { paths: [`/media/stream/${'x'.repeat(56)}/${i}/**`] },
       access: 'authenticated',
     }))
     const { rules, warnings } = parse([...earlier, stream])
-    expect(rules.rules[33]!.pass!.fits).toBe(true)
+    expect(rules.rules[35]!.pass!.fits).toBe(true)
     expect(warnings.map((w) => w.message)).toContainEqual(
       expect.stringContaining('with a long host it exceeds 3000'),
     )
   })
+})
+
+test('a pass rule none of whose paths the edge compares gets no pass, and a warning saying why', () => {
+  const { rules, warnings } = parse([
+    {
+      id: 'odd',
+      match: { paths: ['/a,b/**'] },
+      access: 'authenticated',
+      pass: { ttl: '60s' },
+    },
+  ])
+  expect(rules.rules[0]!.pass).toMatchObject({ fits: false, unfit: 'no_edge_path', scope: '' })
+  expect(warnings.map((w) => `${w.field}: ${w.message}`)).toEqual([
+    expect.stringMatching(
+      /^rules\[0\]\.pass: rule "odd": no pass is ever issued: every one of its paths has a segment with characters the edge does not compare/,
+    ),
+  ])
 })
 
 describe('durations the schema refuses', () => {

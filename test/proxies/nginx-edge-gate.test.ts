@@ -74,7 +74,8 @@ describeEdge(
         gatePort: (gateServer.address() as AddressInfo).port,
         files: ['media/stream/a.ts', 'media/stream/b.ts', 'media/other/a.ts'],
         body: FILE,
-        env: { VIBEGATE_PASS_SECRET: SECRET, VIBEGATE_PASS_EPOCH_FILE: epochFile },
+        secrets: [SECRET],
+        epochFile,
       })
     }, 30_000)
 
@@ -102,7 +103,7 @@ describeEdge(
       expect(asked).toBe(1)
       const cookie = first.headers.get('set-cookie') ?? ''
       expect(cookie).toMatch(
-        /^vibegate_pass=v1\.[\w+/]+={0,2}\.[\w-]{43}; Path=\/media\/stream\/; Max-Age=60; HttpOnly; SameSite=Lax$/,
+        /^vibegate_pass=v2\|[^;, ]+\.[\w-]{43}; Path=\/media\/stream\/; Max-Age=60; HttpOnly; SameSite=Lax$/,
       )
       const pass = /^vibegate_pass=([^;]+)/.exec(cookie)![1]!
 
