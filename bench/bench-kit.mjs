@@ -276,10 +276,11 @@ export function nginxSiteFromExample(example, { authPort, listenPort, www }) {
 
 /**
  * The edge's preloaded configuration (examples/nginx-edge/README.md): its JSON text for the
- * pass `secrets` and, optionally, the gate's `epochFile`.
+ * pass `secrets` and the gate's `epochFile` (`epoch_file: false` without one), exactly as
+ * `vibegate keys edge-config` writes it.
  */
 export function edgeConfigJson({ secrets, epochFile }) {
-  return `${JSON.stringify(epochFile === undefined ? { secrets } : { secrets, epoch_file: epochFile })}\n`
+  return `${JSON.stringify({ secrets, epoch_file: epochFile ?? false })}\n`
 }
 
 /**

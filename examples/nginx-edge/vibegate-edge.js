@@ -6,7 +6,7 @@
  *
  *   pcre_jit on;                                              # main context
  *   js_preload_object vibegate_edge from /etc/nginx/vibegate-edge.json;
- *   map $request_uri $vibegate_pass_path { "~^...$" $path; } # the safe form: see nginx.conf
+ *   map $request_uri $vibegate_pass_path { "~^...$" ...; }   # the safe form: see nginx.conf
  *   js_import vibegate from /etc/nginx/njs/vibegate-edge.js;
  *   js_var $vibegate_pass_miss;                 # why the pass did not do (for the log)
  *   js_set $vibegate_pass_ok vibegate.check;    # "1" = serve, anything else = ask the gate
@@ -15,14 +15,16 @@
  * its configuration; readable by root only):
  * - `secrets`: the gate's pass secrets (VIBEGATE_PASS_SECRET, as a list), each at least 32
  *   characters; every one verifies. None: every request is a miss (`no_secret`).
- * - `epoch_file`: optional; the gate's revocation epoch file (VIBEGATE_PASS_EPOCH_FILE), read
- *   on every check. Configured but missing or malformed: every pass is refused.
+ * - `epoch_file`: the gate's revocation epoch file (VIBEGATE_PASS_EPOCH_FILE), read on every
+ *   check, or `false` for none. Anything else (missing, misspelt, empty, another type) refuses
+ *   every pass (`bad_config`): a typo must not switch revocation off. A file that is configured
+ *   but missing or malformed refuses every pass too.
  *
  * The request path comes from `$vibegate_pass_path`, which nginx.conf's `map` sets to the path
  * of `$request_uri` only when the whole target is in the edge's narrow safe form (check 2 of
  * docs/edge-pass.md), and to "" otherwise. This module trusts that variable for the form and
- * treats an empty or missing one as a miss: never point it at `$uri` (nginx's decoded,
- * normalised path) or at anything else.
+ * treats an empty or missing one as a miss: never map it from `$uri` (nginx's decoded,
+ * normalised path) or from anything else.
  *
  * Synchronous only (js_set cannot wait), and no state between requests: njs 0.7.9 runs every
  * request in a fresh copy of this module's VM and evaluates its top level again there. njs
@@ -86,6 +88,10 @@ function decide(r) {
   if (typeof vibegate_edge !== 'object' || vibegate_edge === null) return 'no_secret'
   const secrets = vibegate_edge.secrets
   if (!secrets || !(secrets.length > 0)) return 'no_secret'
+  const epochFile = vibegate_edge.epoch_file
+  if (epochFile !== false && (typeof epochFile !== 'string' || epochFile === ''))
+    return 'bad_config'
+  // In the safe form, so the raw path is the canonical one (no escapes to decode).
   const path = v.vibegate_pass_path
   if (typeof path !== 'string' || path === '') return 'bad_path'
   // An HMAC-SHA256 in base64url is 43 characters, after the last `.`.
@@ -125,9 +131,7 @@ function decide(r) {
   if (f[4] !== v.host) return 'wrong_host'
   if (!anyMatches(f, P, P + count, path, false)) return 'other_path'
   if (P + count < f.length && anyMatches(f, P + count, f.length, path, true)) return 'earlier_rule'
-  const epochFile = vibegate_edge.epoch_file
-  if (typeof epochFile !== 'string' || epochFile === '') return ''
-  return checkEpoch(epochFile, +f[3], f[5], i)
+  return epochFile === false ? '' : checkEpoch(epochFile, +f[3], f[5], i)
 }
 
 /**
@@ -177,8 +181,14 @@ function globMatches(source, path, widen) {
     }
     return segments
   }
+  // Memoised on (pattern segment, path segment), as the gate's matcher: without it three `**`
+  // against 256 segments take a worker most of a second.
+  const seen = []
   function matchFrom(p, i, segs, j) {
     if (i === p.length) return j === segs.length
+    const key = i * (segs.length + 1) + j
+    if (seen[key]) return false
+    seen[key] = true
     const seg = p[i]
     if (seg === '**') {
       for (let k = j; k <= segs.length; k++) if (matchFrom(p, i + 1, segs, k)) return true

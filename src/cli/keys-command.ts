@@ -109,12 +109,12 @@ async function edgeConfig(args: string[], io: CliIo): Promise<ExitCode> {
     io.stderr.write(`${error.message}\n`)
     return 1
   }
-  // The shape vibegate-edge.js reads from its preloaded object `vibegate_edge`.
-  const text = `${JSON.stringify(
-    config.epochFile === undefined
-      ? { secrets: config.secrets }
-      : { secrets: config.secrets, epoch_file: config.epochFile },
-  )}\n`
+  // The shape vibegate-edge.js reads from its preloaded object `vibegate_edge`; `false` says
+  // "no epoch file" explicitly (a missing or misspelt key refuses every pass there).
+  const text = `${JSON.stringify({
+    secrets: config.secrets,
+    epoch_file: config.epochFile ?? false,
+  })}\n`
   try {
     if (values.force) await replaceFile(out, text)
     else await createFile(out, text)

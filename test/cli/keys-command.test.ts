@@ -173,7 +173,10 @@ describe('vibegate keys edge-config', () => {
       '--force',
     ])
     expect(forced.code).toBe(0)
-    expect(JSON.parse(await readFile(out, 'utf8'))).toEqual({ secrets: [SECRET] })
+    expect(JSON.parse(await readFile(out, 'utf8'))).toEqual({
+      secrets: [SECRET],
+      epoch_file: false,
+    })
   })
 
   test.each([

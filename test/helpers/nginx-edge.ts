@@ -30,8 +30,8 @@ export type RunningNginx = Awaited<ReturnType<typeof startNginx>>
  * examples/nginx-edge as shipped (nginx.conf and vibegate-edge.js), listening on
  * 127.0.0.1:`port` with its files under `dir`, asking the gate on `gatePort`, and serving
  * `files` (paths under `dir`/www, each holding `body`). `secrets` and `epochFile` go into
- * the edge's preloaded configuration (`dir`/vibegate-edge.json); `workers` is nginx's
- * worker_processes.
+ * the edge's preloaded configuration (`dir`/vibegate-edge.json), or `edgeConfigText` is that
+ * file's text as it is; `workers` is nginx's worker_processes.
  */
 export async function startEdgeNginx(options: {
   dir: string
@@ -41,6 +41,7 @@ export async function startEdgeNginx(options: {
   body: string
   secrets: readonly string[]
   epochFile?: string
+  edgeConfigText?: string
   workers?: number
 }): Promise<RunningNginx> {
   const www = join(options.dir, 'www')
@@ -56,7 +57,8 @@ export async function startEdgeNginx(options: {
   const edgeConfig = join(options.dir, 'vibegate-edge.json')
   await writeFile(
     edgeConfig,
-    edgeConfigJson({ secrets: options.secrets, epochFile: options.epochFile }),
+    options.edgeConfigText ??
+      edgeConfigJson({ secrets: options.secrets, epochFile: options.epochFile }),
   )
   return startNginx({
     dir: nginxDir,

@@ -539,9 +539,71 @@ describeEdge('nginx edge pass with examples/nginx-edge (real nginx + njs, real g
     expect(asked.length > 0 || r.status === 400 || r.status === 414).toBe(true)
   })
 
+  test.each([
+    ['a long query', `?q=${'b'.repeat(8100)}`],
+    ['a long query of escapes', `?${'%41'.repeat(2700)}`],
+  ])('%s within 8192 characters is served on the pass', async (_name, query) => {
+    const r = await raw(port, `/media/stream/a.ts${query}`, withPass(pass()))
+    expect(r.status).toBe(200)
+    expect(r.body).toBe(FILE)
+    expect(asked).toEqual([])
+  })
+
   test('the same pass that covers every path does serve a plain one (the control)', async () => {
     const r = await raw(port, '/media/stream/videos/yellow', withPass(pass({ p: ['/'], n: [] })))
     expect(r.status).toBe(200)
     expect(asked).toEqual([])
+  })
+})
+
+describeEdge('the edge configuration file (examples/nginx-edge, vibegate-edge.json)', () => {
+  let dir = ''
+  const i = (): number => Math.floor(Date.now() / 1000)
+  const good = (): string =>
+    mintPass(
+      { h: '127.0.0.1', p: ['/media/'], n: [], u: ALICE, i: i(), x: i() + 60, e: EPOCH },
+      SECRET,
+    )
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vibegate-edge-config-'))
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  // Each is the whole JSON file; no gate listens (port 1): a hit is the file, a miss nginx's 500.
+  test.each([
+    ['epoch_file false: no epoch check', { secrets: [SECRET], epoch_file: false }, ''],
+    ['epoch_file missing', { secrets: [SECRET] }, 'bad_config'],
+    ['epoch_file misspelt', { secrets: [SECRET], epochFile: '/tmp/x' }, 'bad_config'],
+    ['epoch_file empty', { secrets: [SECRET], epoch_file: '' }, 'bad_config'],
+    ['epoch_file null', { secrets: [SECRET], epoch_file: null }, 'bad_config'],
+    ['epoch_file a list', { secrets: [SECRET], epoch_file: ['/tmp/x'] }, 'bad_config'],
+    ['no secrets', { secrets: [], epoch_file: false }, 'no_secret'],
+    ['secrets misspelt', { secret: [SECRET], epoch_file: false }, 'no_secret'],
+    ['a secret too short', { secrets: ['short'], epoch_file: false }, 'bad_signature'],
+  ])('%s', async (name, config, miss) => {
+    const sub = join(dir, name.replace(/\W+/g, '-'))
+    const port = await freeLowPort()
+    const nginx = await startEdgeNginx({
+      dir: sub,
+      port,
+      gatePort: 1,
+      files: ['media/a.ts'],
+      body: FILE,
+      workers: 1,
+      secrets: [],
+      edgeConfigText: JSON.stringify(config),
+    })
+    try {
+      const r = await raw(port, '/media/a.ts', { Cookie: `vibegate_pass=${good()}` })
+      if (miss === '') expect(r.body).toBe(FILE)
+      else expect(r.status).toBe(500) // auth_request could not reach the gate
+      const log = await readFile(join(sub, 'nginx', 'access.log'), 'utf8')
+      expect(/pass_miss=(\S*)/.exec(log.trimEnd().split('\n').at(-1) ?? '')?.[1]).toBe(miss)
+    } finally {
+      await nginx.stop()
+    }
   })
 })
