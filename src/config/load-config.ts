@@ -8,6 +8,7 @@ import { MIN_ADMIN_TOKEN_LENGTH } from '../http/admin-router.js'
 import { parseTrustedProxies } from '../http/trusted-proxies.js'
 import { parseDuration } from '../rules/duration.js'
 import { parseOperatorList, type OperatorList } from '../console/operator-list.js'
+import { parseClusterSetting, parseRedisTarget, RedisTargetError } from '../store/redis-target.js'
 import { parsePassSecrets, splitPassSecrets } from '../pass/pass-secrets.js'
 import type { LogLevel } from '../util/logger.js'
 
@@ -162,9 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GateConfig {
     }
   }
 
-  const redisUrl = value('REDIS_URL')
-  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl))
-    problems.push('REDIS_URL must start with redis:// or rediss://')
+  const redisUrl = readRedis(value, problems)
   const workersText = (value('VIBEGATE_WORKERS') ?? '1').toLowerCase()
   const workers =
     workersText === 'auto'
@@ -378,6 +377,37 @@ function readOurSong(
   if (apiSecret === undefined)
     problems.push('OURSONG_API_SECRET is required: the API secret OurSong issued to this app')
   return { baseUrl: baseUrl.replace(/\/$/, ''), apiKey: apiKey ?? '', apiSecret: apiSecret ?? '' }
+}
+
+/**
+ * REDIS_URL (`redis://`, `rediss://`, `redis+sentinel://`, `redis-cluster://`) or
+ * VIBEGATE_REDIS_CLUSTER (seed nodes, or a `redis-cluster://` URL), checked; the text the
+ * gate parses again (src/store/redis-target.ts), undefined when neither is set.
+ */
+function readRedis(
+  value: (name: string) => string | undefined,
+  problems: string[],
+): string | undefined {
+  const url = value('REDIS_URL')
+  const cluster = value('VIBEGATE_REDIS_CLUSTER')
+  if (url !== undefined && cluster !== undefined) {
+    problems.push(
+      'REDIS_URL and VIBEGATE_REDIS_CLUSTER are both set: set one (a cluster can also be REDIS_URL=redis-cluster://host:port,host:port)',
+    )
+    return undefined
+  }
+  try {
+    if (cluster !== undefined) {
+      parseClusterSetting(cluster)
+      return /^rediss?-cluster:\/\//.test(cluster) ? cluster : `redis-cluster://${cluster}`
+    }
+    if (url !== undefined) parseRedisTarget(url)
+  } catch (err) {
+    if (!(err instanceof RedisTargetError)) throw err
+    problems.push(err.message)
+    return undefined
+  }
+  return url
 }
 
 /** What the nginx edge needs of the gate's pass settings (examples/nginx-edge). */

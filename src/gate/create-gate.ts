@@ -1,7 +1,6 @@
 import express, { type RequestHandler, type Router } from 'express'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { performance } from 'node:perf_hooks'
-import type { Redis } from 'ioredis'
 import { createDecisionEngine } from '../decision/decision-engine.js'
 import { createVibeCatalog, type VibeCatalog } from '../decision/vibe-catalog.js'
 import { createConsoleRouter } from '../console/console-router.js'
@@ -33,7 +32,9 @@ import type { RequirementInput } from '../rules/rules-schema.js'
 import { watchRules } from '../rules/watch-rules.js'
 import type { KeyValueStore } from '../store/key-value-store.js'
 import { createMemoryStore } from '../store/memory-store.js'
+import { createRedisClient, type RedisClient } from '../store/redis-client.js'
 import { createRedisStore } from '../store/redis-store.js'
+import { parseRedisTarget } from '../store/redis-target.js'
 import { ephemeralKeySet, type KeySet } from '../tokens/key-set.js'
 import { createTokenIssuer } from '../tokens/token-issuer.js'
 import { watchKeys } from '../tokens/watch-keys.js'
@@ -55,8 +56,12 @@ export interface GateOptions {
   /** The gate's external origin: JWT `iss`, OAuth redirect base, cookie `Secure` under https. */
   publicUrl: string
   oursong: { baseUrl: string; apiKey: string; apiSecret: string }
-  /** A `redis://` URL or an ioredis client; unset: in-process stores (one instance only). */
-  redis?: string | Redis
+  /**
+   * REDIS_URL's forms (`redis://`, `rediss://`, `redis+sentinel://`, `redis-cluster://`;
+   * src/store/redis-target.ts) or an ioredis client (`Redis` or `Cluster`) the caller owns;
+   * unset: in-process stores (one instance only).
+   */
+  redis?: string | RedisClient
   /**
    * A private JWK set file from `vibegate keys generate` (watched and hot-reloaded), or a
    * parsed key set kept as it is (`serve`'s workers share the one their primary generated);
@@ -226,13 +231,20 @@ export async function createGate(options: GateOptions): Promise<Gate> {
 
   let store: KeyValueStore = createMemoryStore({ clock })
   let shared: KeyValueStore | undefined
-  if (options.redis !== undefined) {
-    shared = createRedisStore({
-      ...(typeof options.redis === 'string' ? { url: options.redis } : { client: options.redis }),
-      prefix: 'vibegate:',
+  // One client for the store and the pass epoch; closed last (closers run in reverse).
+  const redis =
+    typeof options.redis === 'string'
+      ? createRedisClient(parseRedisTarget(options.redis))
+      : options.redis
+  if (typeof options.redis === 'string') {
+    const owned = redis!
+    closers.push(async () => {
+      await owned.quit().catch(() => owned.disconnect())
     })
+  }
+  if (redis !== undefined) {
+    shared = createRedisStore({ client: redis, prefix: 'vibegate:' })
     store = shared
-    closers.push(() => shared!.close())
   }
   // The console's live feed hears every decision and OurSong call, besides the metrics.
   const feed = options.operators ? createLiveFeed({ clock }) : undefined
@@ -284,7 +296,7 @@ export async function createGate(options: GateOptions): Promise<Gate> {
   if (passKeys) {
     passes = await startGatePasses({
       keys: passKeys,
-      redis: options.redis,
+      ...(redis !== undefined ? { redis } : {}),
       file: options.passEpochFile,
       rules,
       publicUrl,

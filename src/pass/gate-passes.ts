@@ -2,8 +2,8 @@
  * Edge passes inside a gate (docs/edge-pass.md): the signer, the epoch and the issuer, and
  * the hooks through which the gate moves the epoch: operator purges, rules reloads, logout.
  */
-import { Redis } from 'ioredis'
 import type { Rules } from '../rules/compiled-rules.js'
+import type { RedisClient } from '../store/redis-client.js'
 import type { OwnershipChecker } from '../ownership/ownership-checker.js'
 import type { Clock } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
@@ -17,8 +17,8 @@ import { createPassSigner } from './pass-signer.js'
 export interface GatePassesOptions {
   /** From `parsePassSecrets`; the first signs. */
   keys: readonly PassKey[]
-  /** The gate's Redis: a URL (a connection of its own is opened) or a client; unset: in process. */
-  redis: string | Redis | undefined
+  /** The gate's Redis client (`Redis` or `Cluster`), owned by the caller; unset: in process. */
+  redis?: RedisClient
   /** VIBEGATE_PASS_EPOCH_FILE; unset: none. */
   file: string | undefined
   /** The rules in force; called per logout and per reload. */
@@ -48,13 +48,7 @@ export interface GatePasses {
 /** Starts edge passes; the epoch is read (and the rules and secrets recorded) before it returns. */
 export async function startGatePasses(options: GatePassesOptions): Promise<GatePasses> {
   const { keys, rules, logger } = options
-  const owned =
-    typeof options.redis === 'string'
-      ? new Redis(options.redis, { maxRetriesPerRequest: 1, enableAutoPipelining: true })
-      : undefined
-  // An error event without a listener would crash the process; failures surface per call.
-  owned?.on('error', () => undefined)
-  const redis = owned ?? (typeof options.redis === 'object' ? options.redis : undefined)
+  const redis = options.redis
   const epoch = createPassEpoch({
     ...(redis ? { redis } : {}),
     prefix: 'vibegate:',
@@ -110,7 +104,6 @@ export async function startGatePasses(options: GatePassesOptions): Promise<GateP
       ),
     close: async () => {
       await epoch.close()
-      if (owned) await owned.quit().catch(() => owned.disconnect())
     },
   }
 }

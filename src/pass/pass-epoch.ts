@@ -1,11 +1,12 @@
 /**
  * The revocation epoch of edge passes and the per-user revocations (docs/edge-pass.md): one
  * integer per deployment that only moves forward, and a sorted set of user -> revoked-at,
- * kept in Redis (`<prefix>pass:epoch`, `<prefix>pass:revoked`, and `<prefix>pass:config`,
- * the fingerprint of the rules and secrets last in force) or, without Redis, in this process.
+ * kept in Redis (`<prefix>{pass}:epoch`, `<prefix>{pass}:revoked`, and `<prefix>{pass}:config`,
+ * the fingerprint of the rules and secrets last in force; one hash tag, so the scripts that
+ * touch two of them run on a Redis Cluster too) or, without Redis, in this process.
  * The state is re-read every second and mirrored into the epoch file the edge reads.
  */
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../store/redis-client.js'
 import { MAX_PASS_TTL_SECONDS } from '../rules/compiled-rules.js'
 import { VibegateError } from '../errors/vibegate-error.js'
 import { systemClock, type Clock } from '../util/clock.js'
@@ -20,8 +21,8 @@ import {
 
 /** Options of {@link createPassEpoch}. */
 export interface PassEpochOptions {
-  /** An ioredis client, owned by the caller; unset: the state lives in this process only. */
-  redis?: Redis
+  /** An ioredis client (`Redis` or `Cluster`), owned by the caller; unset: in this process only. */
+  redis?: RedisClient
   /** Prefix of the Redis keys; default `vibegate:` (the gate's store prefix). */
   prefix?: string
   /** VIBEGATE_PASS_EPOCH_FILE: where the state is mirrored for the edge; unset: nowhere. */
@@ -83,8 +84,8 @@ export function createPassEpoch(options: PassEpochOptions = {}): PassEpoch {
   const refreshMs = options.refreshMs ?? 1000
   const timeoutMs = options.timeoutMs ?? 500
   const staleMs = options.staleMs ?? 3000
-  const keys = [`${prefix}pass:epoch`, `${prefix}pass:revoked`]
-  const configKey = `${prefix}pass:config`
+  const keys = [`${prefix}{pass}:epoch`, `${prefix}{pass}:revoked`]
+  const configKey = `${prefix}{pass}:config`
   const seconds = (): number => Math.floor(clock.now() / 1000)
 
   let epoch: number | undefined
@@ -168,7 +169,7 @@ export function createPassEpoch(options: PassEpochOptions = {}): PassEpoch {
   // the state is unknown (no passes, no file), since passes it should end might still verify.
   let pendingFingerprint: string | undefined
   let pendingAdvance: string | undefined
-  const settlePending = async (shared: Redis): Promise<void> => {
+  const settlePending = async (shared: RedisClient): Promise<void> => {
     if (pendingFingerprint !== undefined) {
       const print = pendingFingerprint
       await advanceTo('the rules or pass secrets differ from the last ones in force', () =>

@@ -1,14 +1,18 @@
-import { Redis } from 'ioredis'
 import { VibegateError } from '../errors/vibegate-error.js'
 import type { KeyValueStore } from './key-value-store.js'
+import { createRedisClient, type RedisClient } from './redis-client.js'
+import { parseRedisTarget } from './redis-target.js'
 import { checkFloor, checkTtl } from './memory-store.js'
 
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
-  /** A `redis://` or `rediss://` URL (the store then owns and closes the connection)... */
+  /**
+   * A REDIS_URL (`redis://`, `rediss://`, `redis+sentinel://`, `redis-cluster://`; the store
+   * then owns and closes the connection)...
+   */
   url?: string
-  /** ...or an ioredis client the caller owns. */
-  client?: Redis
+  /** ...or an ioredis client (`Redis` or `Cluster`) the caller owns. */
+  client?: RedisClient
   /** Prepended to every key, e.g. `vibegate:`; lets several gates share one Redis. */
   prefix: string
   /** Deadline of every command in milliseconds; default 1000. */
@@ -36,14 +40,7 @@ export function createRedisStore(options: RedisStoreOptions): KeyValueStore {
   const timeoutMs = options.commandTimeoutMs ?? 1000
   const owned = options.client
     ? undefined
-    : new Redis(options.url!, {
-        maxRetriesPerRequest: 1,
-        connectTimeout: timeoutMs * 2,
-        enableAutoPipelining: true,
-        lazyConnect: false,
-      })
-  // An error event without a listener would crash the process; failures surface per command.
-  owned?.on('error', () => undefined)
+    : createRedisClient(parseRedisTarget(options.url!), { connectTimeoutMs: timeoutMs * 2 })
   const redis = options.client ?? owned!
   const k = (key: string): string => `${options.prefix}${key}`
 

@@ -170,4 +170,28 @@ describe('loadConfig', () => {
     )
     expect(loadConfig(minimal).warnings.join('\n')).toContain('REDIS_URL is unset')
   })
+
+  test('REDIS_URL takes the Sentinel and Cluster forms; VIBEGATE_REDIS_CLUSTER the seed nodes', () => {
+    const sentinel = 'redis+sentinel://:pw@10.0.0.1:26379,10.0.0.2:26379/mymaster'
+    expect(loadConfig({ ...minimal, REDIS_URL: sentinel }).redisUrl).toBe(sentinel)
+    expect(
+      loadConfig({ ...minimal, REDIS_URL: 'rediss-cluster://a:7000,b:7000', VIBEGATE_WORKERS: '2' })
+        .workers,
+    ).toBe(2)
+    expect(
+      loadConfig({ ...minimal, VIBEGATE_REDIS_CLUSTER: '10.0.0.1:7000,10.0.0.2:7000' }).redisUrl,
+    ).toBe('redis-cluster://10.0.0.1:7000,10.0.0.2:7000')
+    expect(
+      loadConfig({ ...minimal, VIBEGATE_REDIS_CLUSTER: 'rediss-cluster://:pw@a:7000' }).redisUrl,
+    ).toBe('rediss-cluster://:pw@a:7000')
+    expect(() =>
+      loadConfig({ ...minimal, REDIS_URL: 'redis://a', VIBEGATE_REDIS_CLUSTER: 'b:7000' }),
+    ).toThrow('REDIS_URL and VIBEGATE_REDIS_CLUSTER are both set: set one')
+    expect(() => loadConfig({ ...minimal, REDIS_URL: 'redis+sentinel://:secret@a:1' })).toThrow(
+      'REDIS_URL: the path must be the master name',
+    )
+    expect(() => loadConfig({ ...minimal, VIBEGATE_REDIS_CLUSTER: 'a:7000/0' })).toThrow(
+      'VIBEGATE_REDIS_CLUSTER: a cluster URL has no path',
+    )
+  })
 })

@@ -149,7 +149,7 @@ async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms =
       h: 'fans.example.com',
       scope: '1|/media/stream/|/media/stream/free/',
       u: allowed.headers.get('x-vibegate-user'),
-      e: Number(await redis.get('vibegate:pass:epoch')),
+      e: Number(await redis.get('vibegate:{pass}:epoch')),
     })
     expect(claims.x - claims.i).toBe(60)
 
@@ -181,7 +181,7 @@ async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms =
   })
 
   test('the epoch file holds the epoch in Redis', async () => {
-    expect(await fileEpoch()).toBe(Number(await redis.get('vibegate:pass:epoch')))
+    expect(await fileEpoch()).toBe(Number(await redis.get('vibegate:{pass}:epoch')))
   })
 
   test("an operator purge moves the epoch; another replica's purge reaches the file within ~1 s", async () => {
@@ -208,13 +208,13 @@ async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms =
   })
 
   test('a gate starting with other pass secrets moves the epoch', async () => {
-    const before = Number(await redis.get('vibegate:pass:epoch'))
+    const before = Number(await redis.get('vibegate:{pass}:epoch'))
     await start({ secrets: ['q'.repeat(40), SECRET] })
-    expect(Number(await redis.get('vibegate:pass:epoch'))).toBeGreaterThan(before)
+    expect(Number(await redis.get('vibegate:{pass}:epoch'))).toBeGreaterThan(before)
     // The same secrets again: no move.
-    const now = Number(await redis.get('vibegate:pass:epoch'))
+    const now = Number(await redis.get('vibegate:{pass}:epoch'))
     await start({ secrets: ['q'.repeat(40), SECRET] })
-    expect(Number(await redis.get('vibegate:pass:epoch'))).toBe(now)
+    expect(Number(await redis.get('vibegate:{pass}:epoch'))).toBe(now)
   })
 
   test('logout revokes the user (epoch file line) and expires the pass cookies', async () => {
@@ -236,6 +236,6 @@ async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms =
       1500,
     )
     expect(text).toContain(`\n${uuid} `)
-    expect(await redis.zscore('vibegate:pass:revoked', uuid)).not.toBeNull()
+    expect(await redis.zscore('vibegate:{pass}:revoked', uuid)).not.toBeNull()
   })
 })
