@@ -76,18 +76,7 @@ async function generate(args: string[], io: CliIo): Promise<ExitCode> {
   const text = `${JSON.stringify(keyFile, null, 2)}\n`
   // What the gate will publish, computed the way the gate computes it.
   const { publicJwks } = parseKeySet(text, out)
-  try {
-    if (values.force) await replaceFile(out, text)
-    else await createFile(out, text)
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    io.stderr.write(
-      code === 'EEXIST'
-        ? `vibegate keys generate: ${out} exists; not overwriting it (use --force to replace it)\n`
-        : `vibegate keys generate: cannot write ${out}: ${code ?? (error as Error).message}\n`,
-    )
-    return 1
-  }
+  if (!(await writeSecretFile('generate', out, text, values.force === true, io))) return 1
   io.stdout.write(`${JSON.stringify(publicJwks, null, 2)}\n`)
   io.stderr.write(`wrote ${out} (mode 0600), kid ${keyFile.keys[0]?.kid ?? ''}\n`)
   return 0
@@ -115,22 +104,37 @@ async function edgeConfig(args: string[], io: CliIo): Promise<ExitCode> {
     secrets: config.secrets,
     epoch_file: config.epochFile ?? false,
   })}\n`
-  try {
-    if (values.force) await replaceFile(out, text)
-    else await createFile(out, text)
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    io.stderr.write(
-      code === 'EEXIST'
-        ? `vibegate keys edge-config: ${out} exists; not overwriting it (use --force to replace it)\n`
-        : `vibegate keys edge-config: cannot write ${out}: ${code ?? (error as Error).message}\n`,
-    )
-    return 1
-  }
+  if (!(await writeSecretFile('edge-config', out, text, values.force === true, io))) return 1
   io.stderr.write(
     `wrote ${out} (mode 0600): ${config.secrets.length} pass secret${config.secrets.length === 1 ? '' : 's'}, ${config.epochFile === undefined ? 'no epoch file' : `epoch file ${config.epochFile}`}\n`,
   )
   return 0
+}
+
+/**
+ * Writes `text` to `out` with mode 0600 (replacing it only with `force`); false, with the
+ * reason on stderr naming `vibegate keys <sub>` and the file, when it cannot.
+ */
+async function writeSecretFile(
+  sub: string,
+  out: string,
+  text: string,
+  force: boolean,
+  io: CliIo,
+): Promise<boolean> {
+  try {
+    if (force) await replaceFile(out, text)
+    else await createFile(out, text)
+    return true
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    io.stderr.write(
+      code === 'EEXIST'
+        ? `vibegate keys ${sub}: ${out} exists; not overwriting it (use --force to replace it)\n`
+        : `vibegate keys ${sub}: cannot write ${out}: ${code ?? (error as Error).message}\n`,
+    )
+    return false
+  }
 }
 
 // O_EXCL: never follows a planted symlink, never truncates an existing file.
