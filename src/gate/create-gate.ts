@@ -232,16 +232,18 @@ export async function createGate(options: GateOptions): Promise<Gate> {
   let store: KeyValueStore = createMemoryStore({ clock })
   let shared: KeyValueStore | undefined
   // One client for the store and the pass epoch; closed last (closers run in reverse).
-  const redis =
+  const ownedRedis =
     typeof options.redis === 'string'
       ? createRedisClient(parseRedisTarget(options.redis))
-      : options.redis
-  if (typeof options.redis === 'string') {
-    const owned = redis!
-    closers.push(async () => {
-      await owned.quit().catch(() => owned.disconnect())
-    })
-  }
+      : undefined
+  if (ownedRedis)
+    closers.push(() =>
+      ownedRedis.quit().then(
+        () => undefined,
+        () => ownedRedis.disconnect(),
+      ),
+    )
+  const redis = ownedRedis ?? (typeof options.redis === 'object' ? options.redis : undefined)
   if (redis !== undefined) {
     shared = createRedisStore({ client: redis, prefix: 'vibegate:' })
     store = shared
