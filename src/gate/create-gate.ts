@@ -30,6 +30,7 @@ import { parseRules } from '../rules/load-rules.js'
 import type { RulesLimits } from '../rules/rules-limits.js'
 import type { RequirementInput } from '../rules/rules-schema.js'
 import { watchRules } from '../rules/watch-rules.js'
+import { createInvalidationBus, type InvalidationBus } from '../store/invalidation-bus.js'
 import type { KeyValueStore } from '../store/key-value-store.js'
 import { createMemoryStore } from '../store/memory-store.js'
 import { createRedisClient, type RedisClient } from '../store/redis-client.js'
@@ -194,6 +195,9 @@ export async function createGate(options: GateOptions): Promise<Gate> {
   const metrics = createGateMetrics()
   const closers: (() => Promise<void>)[] = []
   let passes: GatePasses | undefined
+  // With Redis: logouts, purges and reloads reach the other gates through it (bound late,
+  // as the file watchers that announce reloads start first).
+  let bus: InvalidationBus | undefined
   let closing: Promise<void> | undefined
 
   const rulesSource =
@@ -205,6 +209,7 @@ export async function createGate(options: GateOptions): Promise<Gate> {
           onReload: (status) => {
             metrics.rules(status)
             passes?.rulesReloaded(status)
+            if (status.lastReloadOk) bus?.publish({ kind: 'rules', hash: status.hash })
           },
           ...(options.rulesLimits ? { limits: options.rulesLimits } : {}),
           ...(options.rulesWorker ? { worker: options.rulesWorker } : {}),
@@ -219,7 +224,15 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     closers.push(() => rulesSource.close())
   }
   const keysSource =
-    typeof options.keys === 'string' ? await watchKeys({ file: options.keys, logger }) : undefined
+    typeof options.keys === 'string'
+      ? await watchKeys({
+          file: options.keys,
+          logger,
+          onReload: (event) => {
+            if (event.ok) bus?.publish({ kind: 'keys' })
+          },
+        })
+      : undefined
   // Keys that never change: given as a key set, or generated for this gate alone.
   const fixedKeys =
     typeof options.keys === 'object'
@@ -247,6 +260,16 @@ export async function createGate(options: GateOptions): Promise<Gate> {
   if (redis !== undefined) {
     shared = createRedisStore({ client: redis, prefix: 'vibegate:' })
     store = shared
+    const live = createInvalidationBus({ redis, prefix: 'vibegate:', clock, logger })
+    closers.push(() => live.close())
+    // Another gate read a new rules or key file: this one reads its own now, not at its
+    // next poll (the files are the same on a shared volume, or arrive soon by ConfigMap).
+    live.on('rules', ({ hash }) => {
+      if (rulesSource && hash !== rulesSource.current().hash) void rulesSource.reload()
+    })
+    live.on('keys', () => void keysSource?.reload())
+    metrics.bus(() => live.liveSince() !== undefined)
+    bus = live
   }
   // The console's live feed hears every decision and OurSong call, besides the metrics.
   const feed = options.operators ? createLiveFeed({ clock }) : undefined
@@ -267,10 +290,12 @@ export async function createGate(options: GateOptions): Promise<Gate> {
   const identity = createIdentity({
     client,
     store,
-    // Each gate answers from its own copy of a session for 5 s, so the warm decision path
-    // neither opens a sealed record nor (with Redis) makes a round trip. A logout at this
-    // gate drops its copy at once; one at another replica applies here within 5 s.
+    // Each gate answers from its own copy of a session, so the warm decision path neither
+    // opens a sealed record nor (with Redis) makes a round trip. A logout at this gate drops
+    // its copy at once; one at another replica arrives on the bus within milliseconds, and
+    // while the bus is down copies live 5 s (then one at another replica applies within 5 s).
     sessionLocalCacheMs: 5000,
+    ...(bus ? { bus } : {}),
     ...(shared ? {} : { sessionStore: createMemoryStore({ clock }) }),
     publicUrl,
     sessionSecret: options.sessionSecret,
@@ -284,7 +309,7 @@ export async function createGate(options: GateOptions): Promise<Gate> {
   })
   const ownership = createOwnershipChecker({
     client,
-    cache: createTieredCache({ shared, clock }),
+    cache: createTieredCache({ shared, clock, ...(bus ? { bus } : {}) }),
     clock,
     logger,
     breaker,
@@ -299,6 +324,7 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     passes = await startGatePasses({
       keys: passKeys,
       ...(redis !== undefined ? { redis } : {}),
+      ...(bus ? { bus } : {}),
       file: options.passEpochFile,
       rules,
       publicUrl,

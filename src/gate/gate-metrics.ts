@@ -17,6 +17,11 @@ export interface GateMetrics {
   lookup(source: LookupSource): void
   upstream(event: UpstreamCallEvent): void
   rules(status: RulesStatus): void
+  /**
+   * Reports the invalidation bus: `live` is read at every scrape (1 live, 0 down; absent
+   * when the gate has no Redis).
+   */
+  bus(live: () => boolean): void
 }
 
 /**
@@ -108,6 +113,18 @@ export function createGateMetrics(): GateMetrics {
       seen = { reloads: status.reloads, failures: status.failures }
       reloadOk.set(status.lastReloadOk ? 1 : 0)
       ruleCount.set(status.rules)
+    },
+    bus: (live) => {
+      new Gauge({
+        name: 'vibegate_invalidation_bus_live',
+        help: "1 while the Redis pub/sub invalidation bus delivers this gate's own pings, 0 while other gates' logouts and purges reach it only by polling.",
+        // Across workers: 0 as soon as one of them is cut off.
+        aggregator: 'min',
+        registers: [registry],
+        collect() {
+          this.set(live() ? 1 : 0)
+        },
+      })
     },
   }
 }

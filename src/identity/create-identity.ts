@@ -9,7 +9,7 @@ import { createOAuthSignIn, type OAuthSignIn } from './oauth-sign-in.js'
 import { createRateLimiter, type RateLimiter } from './rate-limiter.js'
 import { createSealer } from './sealer.js'
 import { createSessionRevalidator } from './session-revalidator.js'
-import { createSessionStore, type SessionStore } from './session-store.js'
+import { createSessionStore, type SessionStore, type SessionStoreOptions } from './session-store.js'
 import { createWalletSignIn, type WalletSignIn } from './wallet-sign-in.js'
 
 /** Options of {@link createIdentity}. */
@@ -36,6 +36,8 @@ export interface IdentityOptions {
   sessionAbsoluteTtlMs?: number
   /** See `SessionStoreOptions.localCacheMs`; default 0. */
   sessionLocalCacheMs?: number
+  /** See `SessionStoreOptions.bus`; default none. */
+  bus?: SessionStoreOptions['bus']
   /**
    * How often a session re-checks its OurSong token with auth-user, ms; default 300000
    * (5 minutes); 0 = never. A token OurSong refuses ends the session. See
@@ -75,6 +77,7 @@ export function createIdentity(options: IdentityOptions): IdentityServices {
     idleTtlMs: options.sessionIdleTtlMs ?? 12 * 3_600_000,
     absoluteTtlMs,
     localCacheMs: options.sessionLocalCacheMs ?? 0,
+    ...(options.bus ? { bus: options.bus } : {}),
   })
   const revalidator = createSessionRevalidator({
     client: options.client,

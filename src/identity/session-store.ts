@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { KeyValueStore } from '../store/key-value-store.js'
+import { trustsCopy, type InvalidationBus } from '../store/invalidation-bus.js'
 import { storeKey } from '../store/store-key.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import { LruCache } from '../util/lru-cache.js'
@@ -57,6 +58,17 @@ export interface SessionStoreOptions {
    * on another replica then applies here within that time.
    */
   localCacheMs?: number
+  /**
+   * The deployment's invalidation bus: a session ended here is announced, one ended at
+   * another replica is dropped here at once, and while the bus is live a copy is kept for
+   * `liveLocalCacheMs` instead of `localCacheMs`. Unset: copies live `localCacheMs`.
+   */
+  bus?: Pick<InvalidationBus, 'publish' | 'on' | 'liveSince'>
+  /**
+   * How long a copy may be answered from while the bus has been live since before it was
+   * made, ms; default 30000. A backstop only: notices end copies sooner.
+   */
+  liveLocalCacheMs?: number
 }
 
 /** Sessions in a {@link KeyValueStore}; see {@link createSessionStore}. */
@@ -82,6 +94,13 @@ export interface SessionStore {
   destroy(id: string): Promise<void>
 }
 
+/** This replica's copy of a session: its store key, and when it was read (ms since the epoch). */
+interface LocalCopy {
+  session: Session
+  key: string
+  at: number
+}
+
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/
 // Writing the sliding idle expiry back on every request would put a store write on the hot
 // path; once a minute is precise enough for an idle timeout of hours.
@@ -98,7 +117,22 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
   const absoluteTtlMs = options.absoluteTtlMs ?? 7 * 86_400_000
   const { store, sealer } = options
   const localCacheMs = options.localCacheMs ?? 0
-  const local = new LruCache<Session>(10_000)
+  const { bus } = options
+  const liveLocalCacheMs = bus ? Math.max(localCacheMs, options.liveLocalCacheMs ?? 30_000) : 0
+  const local = new LruCache<LocalCopy>(10_000)
+  // Sessions other replicas ended, counted: a read that overlapped one keeps no copy, since
+  // its answer may predate the notice (the two travel on different connections).
+  let endedElsewhere = 0
+  bus?.on('session', ({ key }) => {
+    endedElsewhere++
+    const ids: string[] = []
+    for (const copy of local.values()) if (copy.key === key) ids.push(copy.session.id)
+    for (const id of ids) local.delete(id)
+  })
+  const keep = (session: Session, key: string, at: number): void => {
+    if (localCacheMs > 0)
+      local.set(session.id, { session, key, at }, at + Math.max(localCacheMs, liveLocalCacheMs))
+  }
 
   /** Writes a session; `update`: only if it still exists (a logout in between stands). */
   const write = async (session: Session, update = false): Promise<boolean> => {
@@ -129,9 +163,11 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     const cached = localCacheMs > 0 ? local.get(id) : undefined
     if (!cached) return SESSION_ID.test(id) ? NOT_NOW : undefined
     const now = clock.now()
-    const { value } = cached
-    return cached.expiresAt > now && now < value.expiresAt && now < value.idleExpiresAt
-      ? value
+    const { session, at } = cached.value
+    return now < session.expiresAt &&
+      now < session.idleExpiresAt &&
+      trustsCopy(bus, at, now, localCacheMs, liveLocalCacheMs)
+      ? session
       : NOT_NOW
   }
 
@@ -159,6 +195,8 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
         const known = peek(id)
         if (known !== NOT_NOW) return known
       } else if (typeof id !== 'string' || !SESSION_ID.test(id)) return undefined
+      const seen = endedElsewhere
+      const readAt = clock.now()
       const session = await read(id)
       if (!session) return undefined
       const key = storeKey('session', id)
@@ -172,25 +210,29 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
         session.idleExpiresAt = idleExpiresAt
         if (!(await write(session, true))) return undefined
       }
-      if (localCacheMs > 0) local.set(id, session, now + localCacheMs)
+      if (seen === endedElsewhere) keep(session, key, readAt)
       return session
     },
 
     async markValidated(session, at) {
       // Re-read: the session may have ended (logout, another replica) since it was handed out.
+      const seen = endedElsewhere
+      const readAt = clock.now()
       const current = await read(session.id)
       if (!current || clock.now() >= current.expiresAt || clock.now() >= current.idleExpiresAt)
         return undefined
       const updated: Session = { ...current, validatedAt: Math.max(current.validatedAt, at) }
       if (!(await write(updated, true))) return undefined
-      if (localCacheMs > 0) local.set(updated.id, updated, clock.now() + localCacheMs)
+      if (seen === endedElsewhere) keep(updated, storeKey('session', updated.id), readAt)
       return updated
     },
 
     async destroy(id) {
       if (typeof id !== 'string' || !SESSION_ID.test(id)) return
       local.delete(id)
-      await store.delete(storeKey('session', id))
+      const key = storeKey('session', id)
+      await store.delete(key)
+      bus?.publish({ kind: 'session', key })
     },
   }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { trustsCopy, type InvalidationBus } from '../store/invalidation-bus.js'
 import type { KeyValueStore } from '../store/key-value-store.js'
 import { storeKey } from '../store/store-key.js'
 import { systemClock, type Clock } from '../util/clock.js'
@@ -17,6 +18,17 @@ export interface TieredCacheOptions {
    * on another replica reaches this one within that time.
    */
   generationTtlMs?: number
+  /**
+   * The deployment's invalidation bus (with a shared tier): a purge here is announced, one
+   * at another replica drops this replica's copy of that generation at once, and while the
+   * bus is live a copy is trusted for `liveGenerationTtlMs` instead of `generationTtlMs`.
+   */
+  bus?: Pick<InvalidationBus, 'publish' | 'on' | 'liveSince'>
+  /**
+   * How long a copy of a generation is trusted while the bus has been live since before it
+   * was read, ms; default 30000. A backstop only: purge notices end copies sooner.
+   */
+  liveGenerationTtlMs?: number
   /**
    * How long after it was written an entry may be served at all, fresh or stale, ms;
    * default 3600000 (1 hour), at most 30 days. Longer TTLs are cut to it. It is what lets
@@ -129,6 +141,19 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
   let lastGeneration = 0
   const generationTtlMs = options.generationTtlMs ?? 1000
   const { shared } = options
+  const bus = shared ? options.bus : undefined
+  const liveGenerationTtlMs = Math.max(generationTtlMs, options.liveGenerationTtlMs ?? 30_000)
+  // Purges at other replicas, counted: a read of a generation that overlapped one is not
+  // kept, since its answer may predate the purge (notices travel on another connection).
+  let purgedElsewhere = 0
+  bus?.on('purge', ({ scope, id }) => {
+    purgedElsewhere++
+    generations[scope].delete(id)
+  })
+  // A copy's expiry is `generationTtlMs` after it was read; while the bus is live it is
+  // trusted until `liveGenerationTtlMs` after that read.
+  const remember = (scope: Scope, value: number, readAt: number): void =>
+    generations[scope.kind].set(scope.id, value, readAt + generationTtlMs)
   const keys = createKeyMemo(maxLocalEntries)
 
   const sharedGenerationKey = (scope: Scope): string => storeKey('generation', scope.kind, scope.id)
@@ -137,11 +162,18 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
   const knownGeneration = (scope: Scope): number | undefined => {
     if (!shared) return ownGenerations[scope.kind].get(scope.id)?.value ?? 0
     const known = generations[scope.kind].get(scope.id)
-    return known && known.expiresAt > clock.now() ? known.value : undefined
+    if (!known) return undefined
+    const now = clock.now()
+    return known.expiresAt > now ||
+      trustsCopy(bus, known.expiresAt - generationTtlMs, now, generationTtlMs, liveGenerationTtlMs)
+      ? known.value
+      : undefined
   }
   const fetchGeneration = async (scope: Scope): Promise<number> => {
+    const seen = purgedElsewhere
+    const readAt = clock.now()
     const value = Number((await shared!.get(sharedGenerationKey(scope))) ?? 0)
-    generations[scope.kind].set(scope.id, value, clock.now() + generationTtlMs)
+    if (seen === purgedElsewhere) remember(scope, value, readAt)
     return value
   }
 
@@ -217,7 +249,8 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
       if (shared) {
         const value = await shared.advance(sharedGenerationKey(scope), floor, GENERATION_TTL_MS)
         lastGeneration = Math.max(lastGeneration, value)
-        generations[scope.kind].set(scope.id, value, clock.now() + generationTtlMs)
+        remember(scope, value, clock.now())
+        bus?.publish({ kind: 'purge', scope: scope.kind, id: scope.id })
       } else {
         const own = ownGenerations[scope.kind]
         const next = Math.max((own.get(scope.id)?.value ?? 0) + 1, floor)

@@ -3,6 +3,7 @@
  * the hooks through which the gate moves the epoch: operator purges, rules reloads, logout.
  */
 import type { Rules } from '../rules/compiled-rules.js'
+import type { InvalidationBus } from '../store/invalidation-bus.js'
 import type { RedisClient } from '../store/redis-client.js'
 import type { OwnershipChecker } from '../ownership/ownership-checker.js'
 import type { Clock } from '../util/clock.js'
@@ -19,6 +20,8 @@ export interface GatePassesOptions {
   keys: readonly PassKey[]
   /** The gate's Redis client (`Redis` or `Cluster`), owned by the caller; unset: in process. */
   redis?: RedisClient
+  /** The deployment's invalidation bus (with `redis`); unset: changes are polled (1 s). */
+  bus?: Pick<InvalidationBus, 'publish' | 'on'>
   /** VIBEGATE_PASS_EPOCH_FILE; unset: none. */
   file: string | undefined
   /** The rules in force; called per logout and per reload. */
@@ -51,6 +54,7 @@ export async function startGatePasses(options: GatePassesOptions): Promise<GateP
   const redis = options.redis
   const epoch = createPassEpoch({
     ...(redis ? { redis } : {}),
+    ...(options.bus ? { bus: options.bus } : {}),
     prefix: 'vibegate:',
     ...(options.file !== undefined ? { file: options.file } : {}),
     clock: options.clock,

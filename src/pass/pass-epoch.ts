@@ -4,8 +4,10 @@
  * kept in Redis (`<prefix>{pass}:epoch`, `<prefix>{pass}:revoked`, and `<prefix>{pass}:config`,
  * the fingerprint of the rules and secrets last in force; one hash tag, so the scripts that
  * touch two of them run on a Redis Cluster too) or, without Redis, in this process.
- * The state is re-read every second and mirrored into the epoch file the edge reads.
+ * The state is re-read every second, and at once when another gate announces a change on the
+ * invalidation bus, and mirrored into the epoch file the edge reads.
  */
+import type { InvalidationBus } from '../store/invalidation-bus.js'
 import type { RedisClient } from '../store/redis-client.js'
 import { MAX_PASS_TTL_SECONDS } from '../rules/compiled-rules.js'
 import { VibegateError } from '../errors/vibegate-error.js'
@@ -31,6 +33,11 @@ export interface PassEpochOptions {
   logger?: Logger
   /** How often Redis is re-read, ms; default 1000. */
   refreshMs?: number
+  /**
+   * The deployment's invalidation bus (with `redis`): a change recorded here is announced,
+   * and one announced by another gate is read at once instead of at the next refresh.
+   */
+  bus?: Pick<InvalidationBus, 'publish' | 'on'>
   /** Deadline of each Redis call, ms; default 500. */
   timeoutMs?: number
   /**
@@ -96,6 +103,8 @@ export function createPassEpoch(options: PassEpochOptions = {}): PassEpoch {
   let written: string | undefined
   let writing: Promise<void> = Promise.resolve()
   let failures = 0
+  let ticking = false
+  let tickAgain = false
 
   const call = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
     let deadline: NodeJS.Timeout | undefined
@@ -194,6 +203,12 @@ export function createPassEpoch(options: PassEpochOptions = {}): PassEpoch {
   }
 
   const tick = async (): Promise<void> => {
+    if (ticking) {
+      tickAgain = true
+      return
+    }
+    ticking = true
+    clearTimeout(timer)
     try {
       if (redis !== undefined) await settlePending(redis)
       await read()
@@ -205,8 +220,18 @@ export function createPassEpoch(options: PassEpochOptions = {}): PassEpoch {
         logger.warn({ err: (err as VibegateError).detail }, 'cannot read the pass epoch')
     }
     await mirror()
+    ticking = false
+    if (tickAgain && !closed) {
+      tickAgain = false
+      return tick()
+    }
     if (!closed) timer = setTimeout(() => void tick(), refreshMs).unref()
   }
+  const bus = redis !== undefined ? options.bus : undefined
+  bus?.on('passes', () => {
+    if (!closed && timer !== undefined) void tick()
+  })
+  const announce = (): void => bus?.publish({ kind: 'passes' })
 
   const advanceTo = async (why: string, run: () => Promise<unknown>): Promise<void> => {
     const value = Number(await run())
@@ -214,6 +239,7 @@ export function createPassEpoch(options: PassEpochOptions = {}): PassEpoch {
       epoch = Math.max(epoch ?? 0, value)
       logger.info({ epoch, why }, 'pass epoch moved')
     }
+    announce()
     await mirror()
   }
   const advance = (why: string): Promise<void> => {

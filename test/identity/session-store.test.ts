@@ -9,6 +9,8 @@ import type { KeyValueStore } from '../../src/store/key-value-store.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
 import { createRedisStore } from '../../src/store/redis-store.js'
 import { storeKey } from '../../src/store/store-key.js'
+import { NOT_NOW } from '../../src/util/not-now.js'
+import { fakeBus, type FakeBus } from '../helpers/fake-bus.js'
 import { fakeClock, type FakeClock } from '../helpers/fake-clock.js'
 import { REDIS_URL, redisAvailable, testPrefix } from '../helpers/redis.js'
 
@@ -239,5 +241,111 @@ describe('sealer', () => {
   })
   test('a short secret is a TypeError', () => {
     expect(() => createSealer('short', 'session')).toThrow(TypeError)
+  })
+})
+
+describe('session copies and the invalidation bus', () => {
+  let clock: FakeClock
+  let kv: KeyValueStore
+  beforeEach(() => {
+    clock = fakeClock(Date.now())
+    kv = createMemoryStore({ clock })
+  })
+  const replica = (bus: ReturnType<FakeBus['replica']>, store: KeyValueStore = kv): SessionStore =>
+    createSessionStore({
+      store,
+      sealer: createSealer(SECRET, 'session'),
+      clock,
+      localCacheMs: 5000,
+      bus,
+    })
+  /** Reads of the store, counted: a copy answers without one. */
+  const counting = (): { store: KeyValueStore; reads: () => number } => {
+    let n = 0
+    return {
+      store: {
+        ...kv,
+        get: (key) => {
+          n++
+          return kv.get(key)
+        },
+      },
+      reads: () => n,
+    }
+  }
+
+  test('a logout at one replica drops the copy at another at once, and is announced by its hashed key', async () => {
+    const bus = fakeBus()
+    bus.live(clock.now())
+    const [busA, busB] = [bus.replica(), bus.replica()]
+    const a = replica(busA)
+    const b = replica(busB)
+    const created = await a.create({ user: USER, kind: 'oauth', accessToken: 't' })
+    expect(await b.get(created.id)).toBeDefined()
+    expect(b.peek(created.id)).toMatchObject({ id: created.id })
+    await a.destroy(created.id)
+    expect(busA.published).toEqual([{ kind: 'session', key: storeKey('session', created.id) }])
+    expect(JSON.stringify(busA.published)).not.toContain(created.id)
+    expect(b.peek(created.id)).toBe(NOT_NOW)
+    expect(await b.get(created.id)).toBeUndefined()
+  })
+
+  test('while the bus has been live since before the copy, it answers for 30 s; else for 5 s', async () => {
+    const bus = fakeBus()
+    bus.live(clock.now())
+    const { store, reads } = counting()
+    const b = replica(bus.replica(), store)
+    const created = await replica(bus.replica()).create({
+      user: USER,
+      kind: 'oauth',
+      accessToken: 't',
+    })
+    await b.get(created.id)
+    expect(reads()).toBe(1)
+    clock.advance(29_000)
+    await b.get(created.id)
+    expect(reads()).toBe(1)
+    clock.advance(1000)
+    await b.get(created.id)
+    expect(reads()).toBe(2)
+    // Down: the copy made 0 s ago lives its 5 s, no longer.
+    bus.live(undefined)
+    clock.advance(4999)
+    await b.get(created.id)
+    expect(reads()).toBe(2)
+    clock.advance(1)
+    await b.get(created.id)
+    expect(reads()).toBe(3)
+    // Live again, but only since after the copy: a notice about it may have been missed.
+    bus.live(clock.now() + 1)
+    clock.advance(5000)
+    await b.get(created.id)
+    expect(reads()).toBe(4)
+  })
+
+  test('a read that overlapped another replica’s logout keeps no copy', async () => {
+    const bus = fakeBus()
+    bus.live(clock.now())
+    const busB = bus.replica()
+    const a = replica(bus.replica())
+    const created = await a.create({ user: USER, kind: 'oauth', accessToken: 't' })
+    // B's read is answered before the logout, and the notice arrives before the answer.
+    let announce: () => Promise<void> = async () => undefined
+    const slow: KeyValueStore = {
+      ...kv,
+      get: async (key) => {
+        const value = await kv.get(key)
+        await announce()
+        return value
+      },
+    }
+    const b = replica(busB, slow)
+    announce = async () => {
+      announce = async () => undefined
+      await a.destroy(created.id)
+    }
+    expect(await b.get(created.id)).toBeDefined()
+    expect(b.peek(created.id)).toBe(NOT_NOW)
+    expect(await b.get(created.id)).toBeUndefined()
   })
 })

@@ -3,6 +3,7 @@ import type { KeyValueStore } from '../../src/store/key-value-store.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
 import { createRedisStore } from '../../src/store/redis-store.js'
 import { createTieredCache, type TieredCache } from '../../src/ownership/tiered-cache.js'
+import { fakeBus } from '../helpers/fake-bus.js'
 import { fakeClock, type FakeClock } from '../helpers/fake-clock.js'
 import { REDIS_URL, redisAvailable, testPrefix } from '../helpers/redis.js'
 
@@ -132,5 +133,53 @@ describe('tiered cache bounds', () => {
     for (const k of ['a', 'b', 'c']) await cache.set(k, k, 60_000)
     expect(await cache.get('a')).toBeUndefined()
     expect(await cache.get('c')).toBeDefined()
+  })
+})
+
+describe('tiered cache and the invalidation bus', () => {
+  const setup = () => {
+    const clock = fakeClock(Date.now())
+    let reads = 0
+    const store = createMemoryStore({ clock })
+    const shared: KeyValueStore = {
+      ...store,
+      get: (key) => {
+        if (key.startsWith('generation:')) reads++
+        return store.get(key)
+      },
+    }
+    const bus = fakeBus()
+    const busA = bus.replica()
+    const a = createTieredCache({ shared, clock, bus: busA })
+    const b = createTieredCache({ shared, clock, bus: bus.replica() })
+    return { clock, bus, busA, a, b, generationReads: () => reads }
+  }
+
+  test('a purge at one replica is announced and ends the other’s entries at once', async () => {
+    const { bus, busA, a, b, clock } = setup()
+    bus.live(clock.now())
+    await b.set(await b.key('own', [alice], 'x'), { owns: true }, 60_000)
+    expect(b.peek('own', [alice], 'x')).toBeDefined()
+    await a.purge(alice)
+    expect(busA.published).toEqual([{ kind: 'purge', scope: 'user', id: alice.id }])
+    expect(b.peek('own', [alice], 'x')).toBeUndefined()
+    expect(await b.get(await b.key('own', [alice], 'x'))).toBeUndefined()
+  })
+
+  test('while the bus is live a generation copy is trusted for 30 s, else for 1 s', async () => {
+    const { bus, b, clock, generationReads } = setup()
+    bus.live(clock.now())
+    await b.key('own', [alice], 'x')
+    expect(generationReads()).toBe(1)
+    clock.advance(29_999)
+    await b.key('own', [alice], 'x')
+    expect(generationReads()).toBe(1)
+    clock.advance(1)
+    await b.key('own', [alice], 'x')
+    expect(generationReads()).toBe(2)
+    bus.live(undefined)
+    clock.advance(1000)
+    await b.key('own', [alice], 'x')
+    expect(generationReads()).toBe(3)
   })
 })
