@@ -14,12 +14,17 @@ export type RedisClient = Redis | Cluster
 export interface RedisClientOptions {
   /** How long a connection attempt may take, ms; default 2000. */
   connectTimeoutMs?: number
+  /**
+   * Hears every connection error (an untrusted certificate, a wrong password, a refused
+   * connection), for the log; default none. The errors never hold the password.
+   */
+  onError?: (err: Error) => void
 }
 
 /**
  * A client for `target`, connecting at once, whose failures surface per command (at most one
- * retry each; callers put their own deadline on every call). An `error` listener is attached:
- * a broken connection never crashes the process. The caller closes it (`quit`).
+ * retry each; callers put their own deadline on every call). An `error` listener is attached
+ * (`onError`): a broken connection never crashes the process. The caller closes it (`quit`).
  */
 export function createRedisClient(
   target: RedisTarget,
@@ -53,7 +58,10 @@ export function createRedisClient(
       break
     case 'cluster':
       client = new Cluster(target.nodes, {
-        enableAutoPipelining: true,
+        // Not on a cluster: ioredis 5.11's auto-pipelining throws an uncaught TypeError
+        // (autoPipelining.js, reading 'join') for a key whose slot no node serves, which
+        // would end the process on a cluster with uncovered slots.
+        enableAutoPipelining: false,
         slotsRefreshTimeout: connectTimeout,
         redisOptions: {
           maxRetriesPerRequest: 1,
@@ -65,6 +73,7 @@ export function createRedisClient(
       })
       break
   }
-  client.on('error', () => undefined)
+  const onError = options.onError ?? (() => undefined)
+  client.on('error', (err: Error) => onError(err))
   return client
 }

@@ -261,3 +261,45 @@ export async function startRedisSentinel(password = 'sentinel-test-password'): P
     currentPrimary,
   }
 }
+
+/**
+ * One cluster-enabled node serving only the hash slots `from` to `to`: a cluster some of
+ * whose slots no node serves (cluster_state:fail), as after losing a master that had no
+ * replica. Requires `password`.
+ */
+export async function startPartialCluster(
+  from: number,
+  to: number,
+  password = 'partial-test-password',
+): Promise<RedisProcesses & { port: number; url: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'vibegate-redis-partial-'))
+  const port = await freePortPair(new Set())
+  const { spawnServer, processes } = startProcesses(dir)
+  spawnServer(port, [
+    ...BASE,
+    '--port',
+    String(port),
+    '--dir',
+    dir,
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    `nodes-${port}.conf`,
+    '--requirepass',
+    password,
+  ])
+  const servers = handle(dir, processes)
+  try {
+    await until(`node ${port} answers`, async () =>
+      (await cli(port, password, 'PING')).includes('PONG'),
+    )
+    await cli(port, password, 'CLUSTER', 'ADDSLOTSRANGE', String(from), String(to))
+    await until(`node ${port} serves its slots`, async () =>
+      (await cli(port, password, 'CLUSTER', 'SLOTS')).includes(String(to)),
+    )
+  } catch (err) {
+    await servers.stop()
+    throw err
+  }
+  return { ...servers, port, url: `redis-cluster://:${password}@127.0.0.1:${port}` }
+}
