@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { Wallet } from 'ethers'
 import { Redis } from 'ioredis'
+import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createGate, type Gate } from '../../src/gate/create-gate.js'
 import {
   haveRedisServer,
@@ -62,9 +65,12 @@ interface Running {
   url: string
 }
 
-async function startGate(redis: string): Promise<Running> {
+async function startGate(
+  redis: string,
+  rules: string | Record<string, unknown> = RULES,
+): Promise<Running> {
   const gate = await createGate({
-    rules: RULES,
+    rules,
     publicUrl: PUBLIC_URL,
     oursong: { baseUrl: sim.url, apiKey: TEST_API_KEY, apiSecret: TEST_API_SECRET },
     sessionSecret: 't'.repeat(40),
@@ -270,6 +276,41 @@ withServers('Redis Cluster: 3 masters, created with redis-cli --cluster create',
       })
     },
   )
+
+  test('a rules file changed under one gate is read at once by the other, even where its own watcher cannot see the change', async () => {
+    // Same length, same inode, same mtime: only the content differs.
+    const rules = (access: string): string =>
+      JSON.stringify({
+        version: 1,
+        rules: [{ id: 'members', match: { paths: ['/members/**'] }, access }],
+      }).padEnd(120)
+    const dir = await mkdtemp(join(tmpdir(), 'vibegate-bus-rules-'))
+    const file = join(dir, 'shared', 'rules.json')
+    const link = join(dir, 'b', 'rules.json')
+    await mkdir(join(dir, 'shared'))
+    await mkdir(join(dir, 'b'))
+    await writeFile(file, rules('authenticated'))
+    const mtime = new Date(1_700_000_000_000)
+    await utimes(file, mtime, mtime)
+    // B reads it through a symlink in another directory: no watch event reaches it, and
+    // its poll's signature (inode, size, mtime) will not change.
+    await symlink(file, link)
+    const a = await startGate(cluster!.url, file)
+    const b = await startGate(cluster!.url, link)
+    try {
+      await within(3000, async () => (await busLive(a)) === 1 && (await busLive(b)) === 1)
+      expect((await decide(b, '/members/x')).status).toBe(401)
+      await writeFile(file, rules('public'))
+      await utimes(file, mtime, mtime)
+      await within(3000, async () => (await decide(a, '/members/x')).status === 200)
+      // A's reload was announced; B read its own file again at once.
+      await within(500, async () => (await decide(b, '/members/x')).status === 200)
+    } finally {
+      await stopGate(a)
+      await stopGate(b)
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 20_000)
 })
 
 withServers('Redis Sentinel: a primary, a replica and 3 Sentinels', () => {
