@@ -41,6 +41,7 @@ import { createTokenIssuer } from '../tokens/token-issuer.js'
 import { watchKeys } from '../tokens/watch-keys.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import { createLogThrottle } from '../util/log-throttle.js'
+import { spacedCalls } from '../util/spaced-calls.js'
 import { silentLogger, type Logger } from '../util/logger.js'
 import { checkReadiness } from './check-readiness.js'
 import { createDecisionLog } from './decision-log.js'
@@ -264,14 +265,21 @@ export async function createGate(options: GateOptions): Promise<Gate> {
     shared = createRedisStore({ client: redis, prefix: 'vibegate:' })
     store = shared
     const live = createInvalidationBus({ redis, prefix: 'vibegate:', clock, logger })
-    closers.push(() => live.close())
     // Another gate read a new rules or key file: this one reads its own now, not at its
     // next poll (the files are the same on a shared volume, or arrive soon by ConfigMap).
+    // At most once a second each, whatever arrives on the channel.
+    const rereadRules = spacedCalls(() => void rulesSource?.reload(), 1000)
+    const rereadKeys = spacedCalls(() => void keysSource?.reload(), 1000)
     live.on('rules', ({ hash }) => {
-      if (rulesSource && hash !== rulesSource.current().hash) void rulesSource.reload()
+      if (rulesSource && hash !== rulesSource.current().hash) rereadRules.call()
     })
-    live.on('keys', () => void keysSource?.reload())
-    metrics.bus(() => live.liveSince() !== undefined)
+    live.on('keys', () => rereadKeys.call())
+    closers.push(async () => {
+      rereadRules.cancel()
+      rereadKeys.cancel()
+      await live.close()
+    })
+    metrics.bus(() => live.liveEpoch() !== undefined)
     bus = live
   }
   // The console's live feed hears every decision and OurSong call, besides the metrics.

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { KeyValueStore } from '../store/key-value-store.js'
-import { trustsCopy, type InvalidationBus } from '../store/invalidation-bus.js'
+import { trustsCopy, type BusCopy, type InvalidationBus } from '../store/invalidation-bus.js'
+import { createNoticeLedger } from '../store/notice-ledger.js'
 import { storeKey } from '../store/store-key.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import { LruCache } from '../util/lru-cache.js'
@@ -60,13 +61,14 @@ export interface SessionStoreOptions {
   localCacheMs?: number
   /**
    * The deployment's invalidation bus: a session ended here is announced, one ended at
-   * another replica is dropped here at once, and while the bus is live a copy is kept for
-   * `liveLocalCacheMs` instead of `localCacheMs`. Unset: copies live `localCacheMs`.
+   * another replica is dropped here at once, and while the bus vouches for a copy it is kept
+   * for `liveLocalCacheMs` instead of `localCacheMs` (`trustsCopy`). Unset: copies live
+   * `localCacheMs`.
    */
-  bus?: Pick<InvalidationBus, 'publish' | 'on' | 'liveSince'>
+  bus?: Pick<InvalidationBus, 'publish' | 'on' | 'liveEpoch' | 'confirmedAt'>
   /**
-   * How long a copy may be answered from while the bus has been live since before it was
-   * made, ms; default 30000. A backstop only: notices end copies sooner.
+   * How long a copy may be answered from while the bus vouches for it, ms; default 30000.
+   * A backstop only: notices end copies sooner.
    */
   liveLocalCacheMs?: number
 }
@@ -94,11 +96,10 @@ export interface SessionStore {
   destroy(id: string): Promise<void>
 }
 
-/** This replica's copy of a session: its store key, and when it was read (ms since the epoch). */
-interface LocalCopy {
+/** This replica's copy of a session, its store key, and when (and in which bus epoch) it was read. */
+interface LocalCopy extends BusCopy {
   session: Session
   key: string
-  at: number
 }
 
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/
@@ -119,19 +120,35 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
   const localCacheMs = options.localCacheMs ?? 0
   const { bus } = options
   const liveLocalCacheMs = bus ? Math.max(localCacheMs, options.liveLocalCacheMs ?? 30_000) : 0
-  const local = new LruCache<LocalCopy>(10_000)
-  // Sessions other replicas ended, counted: a read that overlapped one keeps no copy, since
-  // its answer may predate the notice (the two travel on different connections).
-  let endedElsewhere = 0
+  // Store key -> session id of every copy, so that a notice (which names the key) finds its
+  // copy in one look-up; kept in step with `local`, evictions included.
+  const idOfKey = new Map<string, string>()
+  const local = new LruCache<LocalCopy>(10_000, (_id, copy) => idOfKey.delete(copy.key))
+  const drop = (id: string, key: string): void => {
+    local.delete(id)
+    idOfKey.delete(key)
+  }
+  // Sessions other replicas ended: a read that overlapped the notice of its own keeps no copy.
+  const ended = createNoticeLedger()
   bus?.on('session', ({ key }) => {
-    endedElsewhere++
-    const ids: string[] = []
-    for (const copy of local.values()) if (copy.key === key) ids.push(copy.session.id)
-    for (const id of ids) local.delete(id)
+    ended.heard(key)
+    const id = idOfKey.get(key)
+    if (id !== undefined) drop(id, key)
   })
-  const keep = (session: Session, key: string, at: number): void => {
-    if (localCacheMs > 0)
-      local.set(session.id, { session, key, at }, at + Math.max(localCacheMs, liveLocalCacheMs))
+  /** Starts a read: what {@link keep} needs to know of the moment. */
+  const reading = (): BusCopy & { mark: number } => ({
+    at: clock.now(),
+    epoch: bus?.liveEpoch(),
+    mark: ended.mark(),
+  })
+  const keep = (session: Session, key: string, read: BusCopy & { mark: number }): void => {
+    if (localCacheMs === 0 || ended.heardSince(key, read.mark)) return
+    local.set(
+      session.id,
+      { session, key, at: read.at, epoch: read.epoch },
+      read.at + Math.max(localCacheMs, liveLocalCacheMs),
+    )
+    idOfKey.set(key, session.id)
   }
 
   /** Writes a session; `update`: only if it still exists (a logout in between stands). */
@@ -163,10 +180,11 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     const cached = localCacheMs > 0 ? local.get(id) : undefined
     if (!cached) return SESSION_ID.test(id) ? NOT_NOW : undefined
     const now = clock.now()
-    const { session, at } = cached.value
+    const copy = cached.value
+    const { session } = copy
     return now < session.expiresAt &&
       now < session.idleExpiresAt &&
-      trustsCopy(bus, at, now, localCacheMs, liveLocalCacheMs)
+      trustsCopy(bus, copy, now, localCacheMs, liveLocalCacheMs)
       ? session
       : NOT_NOW
   }
@@ -195,8 +213,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
         const known = peek(id)
         if (known !== NOT_NOW) return known
       } else if (typeof id !== 'string' || !SESSION_ID.test(id)) return undefined
-      const seen = endedElsewhere
-      const readAt = clock.now()
+      const started = reading()
       const session = await read(id)
       if (!session) return undefined
       const key = storeKey('session', id)
@@ -210,29 +227,33 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
         session.idleExpiresAt = idleExpiresAt
         if (!(await write(session, true))) return undefined
       }
-      if (seen === endedElsewhere) keep(session, key, readAt)
+      keep(session, key, started)
       return session
     },
 
     async markValidated(session, at) {
       // Re-read: the session may have ended (logout, another replica) since it was handed out.
-      const seen = endedElsewhere
-      const readAt = clock.now()
+      const started = reading()
       const current = await read(session.id)
       if (!current || clock.now() >= current.expiresAt || clock.now() >= current.idleExpiresAt)
         return undefined
       const updated: Session = { ...current, validatedAt: Math.max(current.validatedAt, at) }
       if (!(await write(updated, true))) return undefined
-      if (seen === endedElsewhere) keep(updated, storeKey('session', updated.id), readAt)
+      keep(updated, storeKey('session', updated.id), started)
       return updated
     },
 
     async destroy(id) {
       if (typeof id !== 'string' || !SESSION_ID.test(id)) return
-      local.delete(id)
       const key = storeKey('session', id)
-      await store.delete(key)
-      bus?.publish({ kind: 'session', key })
+      drop(id, key)
+      try {
+        await store.delete(key)
+      } finally {
+        // Even when the delete failed or timed out (it may have run all the same): a needless
+        // notice costs the other gates one read; a missing one leaves them a copy.
+        bus?.publish({ kind: 'session', key })
+      }
     },
   }
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
-import { trustsCopy, type InvalidationBus } from '../store/invalidation-bus.js'
+import { trustsCopy, type BusCopy, type InvalidationBus } from '../store/invalidation-bus.js'
+import { createNoticeLedger } from '../store/notice-ledger.js'
 import type { KeyValueStore } from '../store/key-value-store.js'
 import { storeKey } from '../store/store-key.js'
 import { systemClock, type Clock } from '../util/clock.js'
@@ -21,12 +22,13 @@ export interface TieredCacheOptions {
   /**
    * The deployment's invalidation bus (with a shared tier): a purge here is announced, one
    * at another replica drops this replica's copy of that generation at once, and while the
-   * bus is live a copy is trusted for `liveGenerationTtlMs` instead of `generationTtlMs`.
+   * bus vouches for a copy it is trusted for `liveGenerationTtlMs` instead of
+   * `generationTtlMs` (`trustsCopy`).
    */
-  bus?: Pick<InvalidationBus, 'publish' | 'on' | 'liveSince'>
+  bus?: Pick<InvalidationBus, 'publish' | 'on' | 'liveEpoch' | 'confirmedAt'>
   /**
-   * How long a copy of a generation is trusted while the bus has been live since before it
-   * was read, ms; default 30000. A backstop only: purge notices end copies sooner.
+   * How long a copy of a generation is trusted while the bus vouches for it, ms; default
+   * 30000. A backstop only: purge notices end copies sooner.
    */
   liveGenerationTtlMs?: number
   /**
@@ -98,6 +100,11 @@ const GENERATION_TTL_MS = 30 * 86_400_000
 // a forgotten purge must also outlive an answer that was asked for just before it.
 const PURGE_MARGIN_MS = 60_000
 
+/** A replica's copy of a purge generation, and when (in which bus epoch) it was read. */
+interface GenerationCopy extends BusCopy {
+  gen: number
+}
+
 /** An in-process entry: the value, deep-frozen, and when it was written (ms since the epoch). */
 interface LocalEntry {
   value: unknown
@@ -129,8 +136,8 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
   // evicted). Keyed by kind, then id: the ids are the strings of the user and rule objects
   // themselves, so a look-up builds no string.
   const generations = {
-    user: new LruCache<number>(maxLocalEntries),
-    vibe: new LruCache<number>(maxLocalEntries),
+    user: new LruCache<GenerationCopy>(maxLocalEntries),
+    vibe: new LruCache<GenerationCopy>(maxLocalEntries),
   }
   const ownGenerations = {
     user: new Map<string, { value: number; at: number }>(),
@@ -143,17 +150,19 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
   const { shared } = options
   const bus = shared ? options.bus : undefined
   const liveGenerationTtlMs = Math.max(generationTtlMs, options.liveGenerationTtlMs ?? 30_000)
-  // Purges at other replicas, counted: a read of a generation that overlapped one is not
-  // kept, since its answer may predate the purge (notices travel on another connection).
-  let purgedElsewhere = 0
+  // Purges at other replicas: a read of a generation that overlapped the notice of its own
+  // scope is not kept.
+  const purged = createNoticeLedger(maxLocalEntries)
   bus?.on('purge', ({ scope, id }) => {
-    purgedElsewhere++
+    purged.heard(`${scope}:${id}`)
     generations[scope].delete(id)
   })
-  // A copy's expiry is `generationTtlMs` after it was read; while the bus is live it is
-  // trusted until `liveGenerationTtlMs` after that read.
-  const remember = (scope: Scope, value: number, readAt: number): void =>
-    generations[scope.kind].set(scope.id, value, readAt + generationTtlMs)
+  const remember = (scope: Scope, gen: number, read: BusCopy): void =>
+    generations[scope.kind].set(
+      scope.id,
+      { gen, at: read.at, epoch: read.epoch },
+      read.at + liveGenerationTtlMs,
+    )
   const keys = createKeyMemo(maxLocalEntries)
 
   const sharedGenerationKey = (scope: Scope): string => storeKey('generation', scope.kind, scope.id)
@@ -163,17 +172,16 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
     if (!shared) return ownGenerations[scope.kind].get(scope.id)?.value ?? 0
     const known = generations[scope.kind].get(scope.id)
     if (!known) return undefined
-    const now = clock.now()
-    return known.expiresAt > now ||
-      trustsCopy(bus, known.expiresAt - generationTtlMs, now, generationTtlMs, liveGenerationTtlMs)
-      ? known.value
+    const copy = known.value
+    return trustsCopy(bus, copy, clock.now(), generationTtlMs, liveGenerationTtlMs)
+      ? copy.gen
       : undefined
   }
   const fetchGeneration = async (scope: Scope): Promise<number> => {
-    const seen = purgedElsewhere
-    const readAt = clock.now()
+    const mark = purged.mark()
+    const read = { at: clock.now(), epoch: bus?.liveEpoch() }
     const value = Number((await shared!.get(sharedGenerationKey(scope))) ?? 0)
-    if (seen === purgedElsewhere) remember(scope, value, readAt)
+    if (!purged.heardSince(`${scope.kind}:${scope.id}`, mark)) remember(scope, value, read)
     return value
   }
 
@@ -247,10 +255,16 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
       const now = clock.now()
       const floor = Math.max(now, lastGeneration + 1)
       if (shared) {
-        const value = await shared.advance(sharedGenerationKey(scope), floor, GENERATION_TTL_MS)
-        lastGeneration = Math.max(lastGeneration, value)
-        remember(scope, value, clock.now())
-        bus?.publish({ kind: 'purge', scope: scope.kind, id: scope.id })
+        // No copy until the new generation is known: should the purge fail, the next read asks.
+        generations[scope.kind].delete(scope.id)
+        try {
+          const value = await shared.advance(sharedGenerationKey(scope), floor, GENERATION_TTL_MS)
+          lastGeneration = Math.max(lastGeneration, value)
+          remember(scope, value, { at: clock.now(), epoch: bus?.liveEpoch() })
+        } finally {
+          // Even when the advance failed or timed out (it may have run all the same).
+          bus?.publish({ kind: 'purge', scope: scope.kind, id: scope.id })
+        }
       } else {
         const own = ownGenerations[scope.kind]
         const next = Math.max((own.get(scope.id)?.value ?? 0) + 1, floor)

@@ -13,6 +13,7 @@ import { MAX_PASS_TTL_SECONDS } from '../rules/compiled-rules.js'
 import { VibegateError } from '../errors/vibegate-error.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import { silentLogger, type Logger } from '../util/logger.js'
+import { spacedCalls } from '../util/spaced-calls.js'
 import { ADVANCE, CHANGE, READ, REVOKE, SETTLE } from './pass-epoch-scripts.js'
 import {
   epochFileText,
@@ -228,9 +229,12 @@ export function createPassEpoch(options: PassEpochOptions = {}): PassEpoch {
     if (!closed) timer = setTimeout(() => void tick(), refreshMs).unref()
   }
   const bus = redis !== undefined ? options.bus : undefined
-  bus?.on('passes', () => {
+  // At most one read every 100 ms however many notices arrive (anyone who may publish on
+  // the channel could otherwise make every gate read the revocations in a loop).
+  const readSoon = spacedCalls(() => {
     if (!closed && timer !== undefined) void tick()
-  })
+  }, 100)
+  bus?.on('passes', () => readSoon.call())
   const announce = (): void => bus?.publish({ kind: 'passes' })
 
   const advanceTo = async (why: string, run: () => Promise<unknown>): Promise<void> => {
@@ -290,6 +294,7 @@ export function createPassEpoch(options: PassEpochOptions = {}): PassEpoch {
     async close() {
       closed = true
       clearTimeout(timer)
+      readSoon.cancel()
       await writing
     },
   }

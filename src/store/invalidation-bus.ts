@@ -9,9 +9,10 @@
  *
  * Pub/sub delivers at most once: a notice sent while a subscriber reconnects is lost. So the
  * bus checks itself: every `heartbeatMs` it sends itself a ping, and it counts as live only
- * while its pings come back. {@link InvalidationBus.liveSince} says since when it has been
- * live without a break; a copy made before that may have missed a notice, and its holder
- * falls back to its short, polling lifetime ({@link trustsCopy}).
+ * while its pings come back. Its {@link InvalidationBus.liveEpoch} changes whenever a notice
+ * may have been missed (it was down, a connection was replaced, a gate could not publish);
+ * a copy read in an earlier epoch falls back to its holder's short, polling lifetime
+ * ({@link trustsCopy}).
  */
 import { randomBytes } from 'node:crypto'
 import type { Cluster, Redis } from 'ioredis'
@@ -38,36 +39,55 @@ export type NoticeKind = Notice['kind']
 /** Sends and hears {@link Notice}s; see the module comment. */
 export interface InvalidationBus {
   /**
-   * Tells every other gate; never rejects and never waits (a lost notice is covered by the
-   * holders' short lifetimes, as when the bus is down).
+   * Tells every other gate; never rejects and never waits. A notice that cannot be sent is
+   * counted in Redis (`<prefix>{bus}:lost`), and every gate that sees the count move stops
+   * trusting the copies it made before.
    */
   publish(notice: Notice): void
   /** Calls `handler` for every notice of `kind` from another gate. */
   on<K extends NoticeKind>(kind: K, handler: (notice: Extract<Notice, { kind: K }>) => void): void
   /**
-   * Since when (ms since the epoch, by the injected clock) the bus has been live without a
-   * break, or undefined while it is not. Synchronous and cheap: read on the decision path.
+   * While the bus is live, a number that changes whenever a notice may have been missed
+   * since (the bus was down, or a gate could not publish one); undefined while it is not
+   * live. A copy records it when its read starts ({@link trustsCopy}). Synchronous and
+   * cheap: read on the decision path.
    */
-  liveSince(): number | undefined
+  liveEpoch(): number | undefined
+  /** When this gate's own ping last came back (ms since the epoch, injected clock). */
+  confirmedAt(): number
   /** Stops the heartbeat and closes the subscriber connection; idempotent. */
   close(): Promise<void>
 }
 
+/** A copy that a bus may vouch for: when its read started, and the bus's epoch then. */
+export interface BusCopy {
+  /** ms since the epoch. */
+  at: number
+  /** {@link InvalidationBus.liveEpoch} when the read started. */
+  epoch: number | undefined
+}
+
 /**
- * Whether a copy made at `copiedAt` may still be served at `now`: for `shortMs` always
- * (the polling lifetime), and up to `longMs` while the bus has been live since before the
- * copy was made, so no notice about it can have been missed.
+ * Whether a copy may still be served at `now`: for `shortMs` always (the polling lifetime),
+ * and up to `longMs` while the bus vouches for it: live in the same epoch as when the copy
+ * was read (no notice can have been missed since), and heard from within the last `shortMs`
+ * (had it been cut off silently, the copy would be no older than polling allows).
  */
 export function trustsCopy(
-  bus: Pick<InvalidationBus, 'liveSince'> | undefined,
-  copiedAt: number,
+  bus: Pick<InvalidationBus, 'liveEpoch' | 'confirmedAt'> | undefined,
+  copy: BusCopy,
   now: number,
   shortMs: number,
   longMs: number,
 ): boolean {
-  if (now < copiedAt + shortMs) return true
-  const since = bus?.liveSince()
-  return since !== undefined && since <= copiedAt && now < copiedAt + longMs
+  if (now < copy.at + shortMs) return true
+  return (
+    bus !== undefined &&
+    copy.epoch !== undefined &&
+    now < copy.at + longMs &&
+    bus.liveEpoch() === copy.epoch &&
+    now - bus.confirmedAt() < shortMs
+  )
 }
 
 /** Options of {@link createInvalidationBus}. */
@@ -76,7 +96,11 @@ export interface InvalidationBusOptions {
   redis: RedisClient
   /** Key prefix of the deployment; default `vibegate:`. */
   prefix?: string
-  /** How often the bus pings itself, ms; default 1000. */
+  /**
+   * How often the bus pings itself (and reads the lost-notice count), ms; default 250. It
+   * is down after 2.5 heartbeats without a ping back, and copies are vouched for only while
+   * one came back within their short lifetime, so it must be well under the shortest (1 s).
+   */
   heartbeatMs?: number
   /** Deadline of a publish, ms; default 1000. */
   timeoutMs?: number
@@ -88,8 +112,8 @@ export interface InvalidationBusOptions {
 const MAX_MESSAGE_BYTES = 1024
 // Pings missed in a row before the bus counts as down.
 const MISSED_PINGS = 2.5
-// Down this many heartbeats in a row: the subscriber is made again from scratch.
-const RENEW_AFTER_HEARTBEATS = 10
+// Down this long in a row, the subscriber is made again from scratch, ms.
+const RENEW_AFTER_MS = 5000
 
 /**
  * Starts the bus: subscribes (in the background; until the first ping comes back the bus
@@ -99,50 +123,64 @@ export function createInvalidationBus(options: InvalidationBusOptions): Invalida
   const { redis } = options
   const clock = options.clock ?? systemClock
   const logger = options.logger ?? silentLogger()
-  const heartbeatMs = options.heartbeatMs ?? 1000
+  const heartbeatMs = options.heartbeatMs ?? 250
   const timeoutMs = options.timeoutMs ?? 1000
   const prefix = options.prefix ?? 'vibegate:'
   const channel = `${prefix}{bus}:invalidate`
+  const lostKey = `${prefix}{bus}:lost`
   const sharded = isCluster(redis)
   // Tells this gate's messages from the others' (its own pings, and notices it already applied).
   const self = randomBytes(9).toString('base64url')
   const handlers = new Map<NoticeKind, ((notice: Notice) => void)[]>()
 
-  let since: number | undefined
+  let epoch: number | undefined
+  let epochs = 0
   let lastPong = -Infinity
   let downSince = clock.now()
+  let lostSeen: string | null | undefined
   let pingCount = 0
   let closed = false
   let warned = false
   let subscriber: RedisClient | undefined
 
-  const send = (body: Record<string, unknown>): void => {
-    const text = JSON.stringify({ ...body, from: self })
+  /** Runs a command with the bus's deadline. */
+  const bounded = <T>(command: Promise<T>): Promise<T> => {
     let timer: NodeJS.Timeout | undefined
-    const sent = sharded
-      ? (redis as Cluster).spublish(channel, text)
-      : (redis as Redis).publish(channel, text)
-    Promise.race([
-      sent,
-      new Promise((_, reject) => {
+    return Promise.race([
+      command,
+      new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
       }),
-    ])
-      .catch((err: unknown) => {
-        if (!warned && !closed) {
-          warned = true
-          logger.warn(
-            { channel, err: (err as Error).message },
-            'cannot publish an invalidation notice; other gates apply it when their copies expire',
-          )
-        }
-      })
-      .finally(() => clearTimeout(timer))
+    ]).finally(() => clearTimeout(timer))
   }
 
+  const send = (body: Record<string, unknown>): void => {
+    const text = JSON.stringify({ ...body, from: self })
+    bounded(
+      sharded
+        ? (redis as Cluster).spublish(channel, text)
+        : (redis as Redis).publish(channel, text),
+    ).catch((err: unknown) => {
+      if (closed) return
+      // A notice nobody heard: say so where every gate looks (pings need no such care).
+      if (body.kind !== 'ping') void bounded(redis.incr(lostKey)).catch(() => undefined)
+      if (!warned) {
+        warned = true
+        logger.warn(
+          { channel, err: (err as Error).message },
+          'cannot publish an invalidation notice; other gates apply it when their copies expire',
+        )
+      }
+    })
+  }
+
+  /** A notice may have been missed: copies read before now lose the bus's word. */
+  const newEpoch = (): void => {
+    epoch = ++epochs
+  }
   const goDown = (why: string): void => {
-    if (since === undefined) return
-    since = undefined
+    if (epoch === undefined) return
+    epoch = undefined
     downSince = clock.now()
     logger.warn(
       { channel, why },
@@ -162,9 +200,8 @@ export function createInvalidationBus(options: InvalidationBusOptions): Invalida
     if (message.kind === 'ping') {
       if (message.from !== self) return
       lastPong = clock.now()
-      if (since === undefined) {
-        // Notices sent before now may have been missed: only copies made from now are trusted.
-        since = lastPong
+      if (epoch === undefined) {
+        newEpoch()
         warned = false
         logger.info({ channel, sharded }, 'invalidation bus live')
       }
@@ -194,11 +231,30 @@ export function createInvalidationBus(options: InvalidationBusOptions): Invalida
         // (NOPERM) unhandled.
         (redis as Redis).duplicate({ connectionName, autoResubscribe: false })
     sub.on('error', () => undefined)
+    // A replaced subscriber may still deliver a message or two: only the current one counts.
+    const heard = (_channel: string, text: string): void => {
+      if (sub === subscriber) receive(text)
+    }
     if (sharded) {
-      sub.on('smessage', (_channel: string, text: string) => receive(text))
+      sub.on('smessage', heard)
+      // ioredis replaces a lost sharded subscriber and subscribes again by itself, within
+      // milliseconds: notices sent in between are lost, so the bus is down until a ping
+      // comes back on the new connection.
+      sub.on('-node', () => goDown('a sharded subscriber connection closed'))
+      sub.on('-subscriber', () => goDown('a sharded subscriber was replaced'))
+      sub.on('nodeError', (err: Error) => {
+        goDown('a sharded subscriber failed')
+        // The channel's slot moved: Redis sent SUNSUBSCRIBE, which ioredis reports as a
+        // queue error and never subscribes again after. Deferred: closing a Cluster inside
+        // its own handler removes its error listeners while ioredis still parses the reply.
+        if (/sunsubscribe/i.test(String(err?.message)))
+          setTimeout(() => {
+            if (!closed && sub === subscriber) renew()
+          }, 0).unref()
+      })
       ;(sub as Cluster).ssubscribe(channel).catch(() => undefined)
     } else {
-      sub.on('message', (_channel: string, text: string) => receive(text))
+      sub.on('message', heard)
       sub.on('ready', () => void (sub as Redis).subscribe(channel).catch(() => undefined))
       // Notices may have been lost while the connection was away.
       sub.on('close', () => goDown('subscriber connection closed'))
@@ -210,24 +266,40 @@ export function createInvalidationBus(options: InvalidationBusOptions): Invalida
       () => undefined,
       () => sub.disconnect(),
     )
+  /** A new subscriber, from scratch; the old one is closed. */
+  const renew = (): void => {
+    downSince = clock.now()
+    const old = subscriber
+    subscriber = subscribe()
+    if (old) void unsubscribe(old)
+  }
 
   subscriber = subscribe()
-  const heartbeat = setInterval(() => {
+  const beat = (): void => {
     const now = clock.now()
-    if (since !== undefined && now - lastPong > MISSED_PINGS * heartbeatMs)
+    if (epoch !== undefined && now - lastPong > MISSED_PINGS * heartbeatMs)
       goDown('its own pings stopped coming back')
-    if (since === undefined && now - downSince > RENEW_AFTER_HEARTBEATS * heartbeatMs) {
-      // Whatever is stuck (a subscription on a node that lost its slot, a half-open
-      // connection), a new subscriber starts clean.
-      downSince = now
-      const old = subscriber
-      subscriber = subscribe()
-      if (old) void unsubscribe(old)
-    }
+    // Whatever is stuck (a subscription on a node that lost its slot, a half-open
+    // connection), a new subscriber starts clean.
+    if (epoch === undefined && now - downSince > RENEW_AFTER_MS) renew()
+    bounded(redis.get(lostKey)).then(
+      (count) => {
+        if (lostSeen !== undefined && count !== lostSeen && epoch !== undefined) {
+          newEpoch()
+          logger.warn(
+            { channel },
+            'a gate could not publish an invalidation notice: copies read before now live their short lifetime',
+          )
+        }
+        lostSeen = count
+      },
+      () => undefined,
+    )
     send({ kind: 'ping', n: ++pingCount })
-  }, heartbeatMs)
+  }
+  const heartbeat = setInterval(beat, heartbeatMs)
   heartbeat.unref()
-  send({ kind: 'ping', n: ++pingCount })
+  beat()
 
   return {
     publish(notice) {
@@ -238,12 +310,13 @@ export function createInvalidationBus(options: InvalidationBusOptions): Invalida
       list.push(handler as (notice: Notice) => void)
       handlers.set(kind, list)
     },
-    liveSince: () => since,
+    liveEpoch: () => epoch,
+    confirmedAt: () => lastPong,
     async close() {
       if (closed) return
       closed = true
       clearInterval(heartbeat)
-      since = undefined
+      epoch = undefined
       if (subscriber) await unsubscribe(subscriber)
       subscriber = undefined
     },

@@ -24,8 +24,14 @@ export class LruCache<V> {
   private stamp = 0
   private readonly half: number
 
-  /** @param maxEntries most entries kept (at least 1). */
-  constructor(private readonly maxEntries: number) {
+  /**
+   * @param maxEntries most entries kept (at least 1).
+   * @param onEvict called with an entry dropped to make room (not for `delete` or `clear`).
+   */
+  constructor(
+    private readonly maxEntries: number,
+    private readonly onEvict?: (key: string, value: V) => void,
+  ) {
     if (!Number.isInteger(maxEntries) || maxEntries < 1) {
       throw new TypeError(`maxEntries must be a positive integer, got ${String(maxEntries)}`)
     }
@@ -47,8 +53,12 @@ export class LruCache<V> {
   set(key: string, value: V, expiresAt: number): void {
     this.entries.delete(key)
     if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next()
-      if (!oldest.done) this.entries.delete(oldest.value)
+      const oldest = this.entries.entries().next()
+      if (!oldest.done) {
+        const [key, slot] = oldest.value
+        this.entries.delete(key)
+        this.onEvict?.(key, slot.value)
+      }
     }
     this.entries.set(key, { value, expiresAt, stamp: ++this.stamp })
   }

@@ -2,18 +2,20 @@ import type { InvalidationBus, Notice, NoticeKind } from '../../src/store/invali
 
 /**
  * An in-process {@link InvalidationBus} between the replicas of one test: `publish` reaches
- * every other replica's handlers at once, `live` sets what `liveSince` answers.
+ * every other replica's handlers at once; `live` sets the epoch every replica's bus is in
+ * (undefined: down); `heardAt` fixes when a ping last came back (default: just now).
  */
 export interface FakeBus {
-  /** The bus of one replica. */
+  /** The bus of one replica; `published` lists what it sent. */
   replica(): InvalidationBus & { published: Notice[] }
-  /** Since when every replica's bus is live (ms), or undefined: down. */
-  live(since: number | undefined): void
+  live(epoch: number | undefined): void
+  heardAt(at: number | undefined): void
 }
 
-/** Creates a {@link FakeBus}, down until `live` is called. */
-export function fakeBus(): FakeBus {
-  let since: number | undefined
+/** Creates a {@link FakeBus}, down until `live` is called; `now` is the test's clock. */
+export function fakeBus(now: () => number): FakeBus {
+  let epoch: number | undefined
+  let heard: number | undefined
   const replicas: Map<NoticeKind, ((n: Notice) => void)[]>[] = []
   return {
     replica() {
@@ -30,12 +32,16 @@ export function fakeBus(): FakeBus {
         on(kind, handler) {
           handlers.set(kind, [...(handlers.get(kind) ?? []), handler as (n: Notice) => void])
         },
-        liveSince: () => since,
+        liveEpoch: () => epoch,
+        confirmedAt: () => heard ?? now(),
         close: async () => undefined,
       }
     },
     live(value) {
-      since = value
+      epoch = value
+    },
+    heardAt(at) {
+      heard = at
     },
   }
 }

@@ -148,7 +148,7 @@ describe('tiered cache and the invalidation bus', () => {
         return store.get(key)
       },
     }
-    const bus = fakeBus()
+    const bus = fakeBus(() => clock.now())
     const busA = bus.replica()
     const a = createTieredCache({ shared, clock, bus: busA })
     const b = createTieredCache({ shared, clock, bus: bus.replica() })
@@ -156,8 +156,8 @@ describe('tiered cache and the invalidation bus', () => {
   }
 
   test('a purge at one replica is announced and ends the other’s entries at once', async () => {
-    const { bus, busA, a, b, clock } = setup()
-    bus.live(clock.now())
+    const { bus, busA, a, b } = setup()
+    bus.live(1)
     await b.set(await b.key('own', [alice], 'x'), { owns: true }, 60_000)
     expect(b.peek('own', [alice], 'x')).toBeDefined()
     await a.purge(alice)
@@ -166,9 +166,36 @@ describe('tiered cache and the invalidation bus', () => {
     expect(await b.get(await b.key('own', [alice], 'x'))).toBeUndefined()
   })
 
-  test('while the bus is live a generation copy is trusted for 30 s, else for 1 s', async () => {
+  test('a purge whose advance fails is announced all the same, and keeps no copy of the generation', async () => {
+    const clock = fakeClock(Date.now())
+    const store = createMemoryStore({ clock })
+    let fail = false
+    let generationReads = 0
+    const shared: KeyValueStore = {
+      ...store,
+      get: (key) => {
+        if (key.startsWith('generation:')) generationReads++
+        return store.get(key)
+      },
+      advance: (...args) =>
+        fail ? Promise.reject(new Error('redis ADVANCE: no answer')) : store.advance(...args),
+    }
+    const bus = fakeBus(() => clock.now())
+    bus.live(1)
+    const busA = bus.replica()
+    const a = createTieredCache({ shared, clock, bus: busA })
+    await a.key('own', [alice], 'x')
+    expect(generationReads).toBe(1)
+    fail = true
+    await expect(a.purge(alice)).rejects.toThrow('ADVANCE')
+    expect(busA.published).toEqual([{ kind: 'purge', scope: 'user', id: alice.id }])
+    await a.key('own', [alice], 'x')
+    expect(generationReads).toBe(2)
+  })
+
+  test('while the bus vouches for it a generation copy is trusted for 30 s, else for 1 s', async () => {
     const { bus, b, clock, generationReads } = setup()
-    bus.live(clock.now())
+    bus.live(1)
     await b.key('own', [alice], 'x')
     expect(generationReads()).toBe(1)
     clock.advance(29_999)
@@ -181,5 +208,22 @@ describe('tiered cache and the invalidation bus', () => {
     clock.advance(1000)
     await b.key('own', [alice], 'x')
     expect(generationReads()).toBe(3)
+    // Live again: a copy read while it was down lives its 1 s.
+    bus.live(2)
+    clock.advance(1000)
+    await b.key('own', [alice], 'x')
+    expect(generationReads()).toBe(4)
+    // Live, but silent for the last second: the copy is no longer vouched for.
+    bus.heardAt(clock.now())
+    clock.advance(999)
+    await b.key('own', [alice], 'x')
+    expect(generationReads()).toBe(4)
+    clock.advance(1)
+    await b.key('own', [alice], 'x')
+    expect(generationReads()).toBe(5)
+    bus.heardAt(undefined)
+    clock.advance(1000)
+    await b.key('own', [alice], 'x')
+    expect(generationReads()).toBe(5)
   })
 })

@@ -24,19 +24,32 @@ async function until(ms: number, check: () => boolean | Promise<boolean>): Promi
 }
 
 describe('trustsCopy', () => {
-  const live = (since: number | undefined) => ({ liveSince: () => since })
-  test('a copy is trusted for the short time, whatever the bus', () => {
-    expect(trustsCopy(undefined, 1000, 5999, 5000, 30_000)).toBe(true)
-    expect(trustsCopy(live(undefined), 1000, 5999, 5000, 30_000)).toBe(true)
-    expect(trustsCopy(undefined, 1000, 6000, 5000, 30_000)).toBe(false)
+  const bus = (epoch: number | undefined, confirmedAt = Infinity) => ({
+    liveEpoch: () => epoch,
+    confirmedAt: () => (confirmedAt === Infinity ? now : confirmedAt),
   })
-  test('past it, only while the bus has been live since before the copy, up to the long time', () => {
-    expect(trustsCopy(live(1000), 1000, 30_999, 5000, 30_000)).toBe(true)
-    expect(trustsCopy(live(500), 1000, 20_000, 5000, 30_000)).toBe(true)
-    expect(trustsCopy(live(1000), 1000, 31_000, 5000, 30_000)).toBe(false)
-    // Live again since after the copy: a notice about it may have been missed.
-    expect(trustsCopy(live(1001), 1000, 6000, 5000, 30_000)).toBe(false)
-    expect(trustsCopy(live(undefined), 1000, 6000, 5000, 30_000)).toBe(false)
+  let now = 0
+  const trusts = (b: ReturnType<typeof bus> | undefined, epoch: number | undefined, at: number) => {
+    now = at
+    return trustsCopy(b, { at: 1000, epoch }, at, 5000, 30_000)
+  }
+  test('a copy is trusted for the short time, whatever the bus', () => {
+    expect(trusts(undefined, undefined, 5999)).toBe(true)
+    expect(trusts(bus(undefined), undefined, 5999)).toBe(true)
+    expect(trusts(undefined, undefined, 6000)).toBe(false)
+  })
+  test('past it, only while the bus is live in the epoch of the copy, and heard from lately, up to the long time', () => {
+    expect(trusts(bus(3), 3, 30_999)).toBe(true)
+    expect(trusts(bus(3), 3, 31_000)).toBe(false)
+    // Another epoch: a notice about the copy may have been missed.
+    expect(trusts(bus(4), 3, 6000)).toBe(false)
+    expect(trusts(bus(undefined), 3, 6000)).toBe(false)
+    // Read while the bus was down.
+    expect(trusts(bus(3), undefined, 6000)).toBe(false)
+    // Its last ping came back 5 s ago or more: had it been cut off then, polling would
+    // already have read the copy again.
+    expect(trusts(bus(3, 20_000), 3, 24_999)).toBe(true)
+    expect(trusts(bus(3, 20_000), 3, 25_000)).toBe(false)
   })
 })
 
@@ -56,7 +69,7 @@ withRedis('the invalidation bus on one Redis', () => {
   }
   afterEach(async () => {
     for (const x of opened.splice(0))
-      if ('liveSince' in x) await x.close()
+      if ('liveEpoch' in x) await x.close()
       else x.disconnect()
   })
   afterAll(() => cleanup())
@@ -64,7 +77,7 @@ withRedis('the invalidation bus on one Redis', () => {
   test('a notice reaches the other gates, not the one that sent it; it is live once its own ping came back', async () => {
     const a = bus()
     const b = bus()
-    await until(3000, () => a.liveSince() !== undefined && b.liveSince() !== undefined)
+    await until(3000, () => a.liveEpoch() !== undefined && b.liveEpoch() !== undefined)
     const heardA: Notice[] = []
     const heardB: Notice[] = []
     a.on('session', (n) => heardA.push(n))
@@ -85,7 +98,7 @@ withRedis('the invalidation bus on one Redis', () => {
 
   test('malformed, oversized and unknown messages on the channel are ignored', async () => {
     const b = bus()
-    await until(3000, () => b.liveSince() !== undefined)
+    await until(3000, () => b.liveEpoch() !== undefined)
     const heard: Notice[] = []
     for (const kind of ['session', 'purge', 'passes', 'rules', 'keys'] as const)
       b.on(kind, (n) => heard.push(n))
@@ -108,10 +121,10 @@ withRedis('the invalidation bus on one Redis', () => {
     expect(heard).toEqual([{ kind: 'keys' }])
   })
 
-  test('a dropped subscriber connection makes the bus not live at once; it is live again, since a later moment, after it resubscribed', async () => {
+  test('a dropped subscriber connection makes the bus not live at once; it is live again, in a new epoch, after it subscribed again', async () => {
     const b = bus()
-    await until(3000, () => b.liveSince() !== undefined)
-    const first = b.liveSince()!
+    await until(3000, () => b.liveEpoch() !== undefined)
+    const first = b.liveEpoch()!
     const admin = redis()
     const list = await admin.client('LIST')
     const ids = String(list)
@@ -120,19 +133,19 @@ withRedis('the invalidation bus on one Redis', () => {
       .map((line) => /(?:^| )id=(\d+)/.exec(line)![1]!)
     expect(ids).toHaveLength(1)
     await admin.client('KILL', 'ID', ids[0]!)
-    await until(1000, () => b.liveSince() === undefined)
-    await until(5000, () => b.liveSince() !== undefined)
-    expect(b.liveSince()!).toBeGreaterThan(first)
+    await until(1000, () => b.liveEpoch() === undefined)
+    await until(5000, () => b.liveEpoch() !== undefined)
+    expect(b.liveEpoch()!).toBeGreaterThan(first)
   })
 
   test('closing stops it: not live, and nothing heard after', async () => {
     const a = bus()
     const b = bus()
-    await until(3000, () => a.liveSince() !== undefined && b.liveSince() !== undefined)
+    await until(3000, () => a.liveEpoch() !== undefined && b.liveEpoch() !== undefined)
     const heard: Notice[] = []
     b.on('keys', (n) => heard.push(n))
     await b.close()
-    expect(b.liveSince()).toBeUndefined()
+    expect(b.liveEpoch()).toBeUndefined()
     a.publish({ kind: 'keys' })
     await new Promise((r) => setTimeout(r, 200))
     expect(heard).toEqual([])

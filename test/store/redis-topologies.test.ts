@@ -7,6 +7,9 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createGate, type Gate } from '../../src/gate/create-gate.js'
+import { createInvalidationBus } from '../../src/store/invalidation-bus.js'
+import { createRedisClient } from '../../src/store/redis-client.js'
+import { parseRedisTarget } from '../../src/store/redis-target.js'
 import {
   haveRedisServer,
   startPartialCluster,
@@ -277,6 +280,79 @@ withServers('Redis Cluster: 3 masters, created with redis-cli --cluster create',
     },
   )
 
+  test('a sharded subscriber connection that drops (ioredis replaces it at once) starts a new bus epoch: copies read before it lose the bus’s word', async () => {
+    const client = createRedisClient(parseRedisTarget(cluster!.url))
+    const bus = createInvalidationBus({ redis: client, prefix: 'epoch-test:' })
+    const admins: Redis[] = []
+    try {
+      await within(5000, async () => bus.liveEpoch() !== undefined)
+      const first = bus.liveEpoch()
+      // The bus's own subscriber, on the shard that holds its channel.
+      const victims: { admin: Redis; id: string }[] = []
+      for (const port of cluster!.ports) {
+        const admin = new Redis({ port, password: 'cluster-test-password' })
+        admin.on('error', () => undefined)
+        admins.push(admin)
+        for (const line of String(await admin.client('LIST')).split('\n'))
+          if (/ ssub=1 /.test(line) && line.includes('epoch-test'))
+            victims.push({ admin, id: /(?:^| )id=(\d+)/.exec(line)![1]! })
+      }
+      expect(victims).toHaveLength(1)
+      await victims[0]!.admin.client('KILL', 'ID', victims[0]!.id)
+      await within(5000, async () => bus.liveEpoch() !== undefined && bus.liveEpoch() !== first)
+    } finally {
+      await bus.close()
+      client.disconnect()
+      for (const admin of admins) admin.disconnect()
+    }
+  }, 20_000)
+
+  test('when the bus channel’s slot moves to another master, the bus starts a new epoch and hears notices again', async () => {
+    const clients = [
+      createRedisClient(parseRedisTarget(cluster!.url)),
+      createRedisClient(parseRedisTarget(cluster!.url)),
+    ]
+    const [a, b] = clients.map((redis) => createInvalidationBus({ redis, prefix: 'move-test:' }))
+    const nodes = cluster!.ports.map((port) => {
+      const node = new Redis({ port, password: 'cluster-test-password' })
+      node.on('error', () => undefined)
+      return node
+    })
+    try {
+      await within(5000, async () => a!.liveEpoch() !== undefined && b!.liveEpoch() !== undefined)
+      const first = a!.liveEpoch()
+      const slot = Number(await nodes[0]!.cluster('KEYSLOT', 'move-test:{bus}:invalidate'))
+      const ids: string[] = []
+      let from = -1
+      for (const [i, node] of nodes.entries()) {
+        ids.push(String(await node.cluster('MYID')))
+        const slots = (await node.cluster('SLOTS')) as [number, number, [string, number]][]
+        for (const [lo, hi, [, port]] of slots)
+          if (slot >= lo && slot <= hi && port === cluster!.ports[i]) from = i
+      }
+      const to = (from + 1) % 3
+      // The channel holds no keys: the slot moves without MIGRATE.
+      await nodes[to]!.cluster('SETSLOT', slot, 'IMPORTING', ids[from]!)
+      await nodes[from]!.cluster('SETSLOT', slot, 'MIGRATING', ids[to]!)
+      for (const i of [to, from, 3 - from - to])
+        await nodes[i]!.cluster('SETSLOT', slot, 'NODE', ids[to]!)
+      // At once, not after the 5 s a stuck bus waits before it renews its subscriber.
+      await within(3000, async () => a!.liveEpoch() !== undefined && a!.liveEpoch() !== first)
+      const heard: string[] = []
+      a!.on('keys', () => heard.push('keys'))
+      await within(5000, async () => {
+        b!.publish({ kind: 'keys' })
+        await new Promise((r) => setTimeout(r, 50))
+        return heard.length > 0
+      })
+    } finally {
+      await a!.close()
+      await b!.close()
+      for (const client of clients) client.disconnect()
+      for (const node of nodes) node.disconnect()
+    }
+  }, 40_000)
+
   test('a rules file changed under one gate is read at once by the other, even where its own watcher cannot see the change', async () => {
     // Same length, same inode, same mtime: only the content differs.
     const rules = (access: string): string =>
@@ -304,7 +380,7 @@ withServers('Redis Cluster: 3 masters, created with redis-cli --cluster create',
       await utimes(file, mtime, mtime)
       await within(3000, async () => (await decide(a, '/members/x')).status === 200)
       // A's reload was announced; B read its own file again at once.
-      await within(500, async () => (await decide(b, '/members/x')).status === 200)
+      await within(3000, async () => (await decide(b, '/members/x')).status === 200)
     } finally {
       await stopGate(a)
       await stopGate(b)
@@ -345,6 +421,47 @@ withServers('Redis Sentinel: a primary, a replica and 3 Sentinels', () => {
       }, 60_000)
     },
   )
+
+  test('a gate that cannot publish its logout (no channel permission) makes the others stop trusting older copies: the logout applies at once, not after 30 s', async () => {
+    const admin = new Redis({ port: sentinel!.primary, password: 'sentinel-test-password' })
+    admin.on('error', () => undefined)
+    // A user of its own for gate B: every key and command, no channel.
+    await admin.call(
+      'ACL',
+      'SETUSER',
+      'nochannels',
+      'on',
+      '>nochannels-password',
+      '~*',
+      '+@all',
+      'resetchannels',
+    )
+    admin.disconnect()
+    const hosts = sentinel!.sentinels.map((p) => `127.0.0.1:${p}`).join(',')
+    const a = await startGate(sentinel!.url)
+    const b = await startGate(
+      `redis+sentinel://nochannels:nochannels-password@${hosts}/mymaster?sentinel_password=sentinel-test-password`,
+    )
+    try {
+      await within(3000, async () => (await busLive(a)) === 1)
+      expect(await busLive(b)).toBe(0)
+      const id = await signInWithOAuth(sim.url, b.url, 'carol')
+      // A's copy, vouched for by its live bus, is older than its 5 s polling lifetime.
+      expect((await decide(a, '/members/x', session(id))).status).toBe(200)
+      await new Promise((r) => setTimeout(r, 5500))
+      expect((await decide(a, '/members/x', session(id))).status).toBe(200)
+      const logout = await fetch(`${b.url}/auth/logout`, {
+        method: 'POST',
+        headers: { ...session(id), origin: PUBLIC_URL },
+      })
+      expect(logout.status).toBe(204)
+      // B's notice is refused; it counts it as lost in Redis, and A's heartbeat sees that.
+      await within(1500, async () => (await decide(a, '/members/x', session(id))).status === 401)
+    } finally {
+      await stopGate(a)
+      await stopGate(b)
+    }
+  }, 30_000)
 
   test('killing the primary under load: no allow that should be a deny, no crash, and both gates recover once the replica is promoted', async () => {
     const a = await startGate(sentinel!.url)

@@ -58,6 +58,19 @@ describe('LruCache', () => {
     expect(lru.size).toBe(0)
   })
 
+  test('onEvict hears each entry dropped to make room, and nothing else', () => {
+    const evicted: [string, number][] = []
+    const lru = new LruCache<number>(2, (key, value) => evicted.push([key, value]))
+    lru.set('a', 1, 0)
+    lru.set('b', 2, 0)
+    lru.set('a', 3, 0)
+    lru.delete('b')
+    expect(evicted).toEqual([])
+    lru.set('c', 4, 0)
+    lru.set('d', 5, 0)
+    expect(evicted).toEqual([['a', 3]])
+  })
+
   test('maxEntries must be a positive integer', () => {
     expect(() => new LruCache(0)).toThrow(TypeError)
     expect(() => new LruCache(1.5)).toThrow(/maxEntries/)
