@@ -326,9 +326,8 @@ withServers('Redis Cluster: 3 masters, created with redis-cli --cluster create',
       let from = -1
       for (const [i, node] of nodes.entries()) {
         ids.push(String(await node.cluster('MYID')))
-        const slots = (await node.cluster('SLOTS')) as [number, number, [string, number]][]
-        for (const [lo, hi, [, port]] of slots)
-          if (slot >= lo && slot <= hi && port === cluster!.ports[i]) from = i
+        for (const [lo, hi, primary] of await node.cluster('SLOTS'))
+          if (slot >= lo && slot <= hi && primary?.[1] === cluster!.ports[i]) from = i
       }
       const to = (from + 1) % 3
       // The channel holds no keys: the slot moves without MIGRATE.
