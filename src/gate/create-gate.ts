@@ -34,13 +34,13 @@ import { createInvalidationBus, type InvalidationBus } from '../store/invalidati
 import type { KeyValueStore } from '../store/key-value-store.js'
 import { createMemoryStore } from '../store/memory-store.js'
 import { createRedisClient, type RedisClient } from '../store/redis-client.js'
+import { redisErrorLog } from '../store/redis-error-log.js'
 import { createRedisStore } from '../store/redis-store.js'
 import { parseRedisTarget } from '../store/redis-target.js'
 import { ephemeralKeySet, type KeySet } from '../tokens/key-set.js'
 import { createTokenIssuer } from '../tokens/token-issuer.js'
 import { watchKeys } from '../tokens/watch-keys.js'
 import { systemClock, type Clock } from '../util/clock.js'
-import { createLogThrottle } from '../util/log-throttle.js'
 import { spacedCalls } from '../util/spaced-calls.js'
 import { silentLogger, type Logger } from '../util/logger.js'
 import { checkReadiness } from './check-readiness.js'
@@ -562,41 +562,5 @@ export async function createGate(options: GateOptions): Promise<Gate> {
       })()
       return closing
     },
-  }
-}
-
-// Connection errors whose cure is the operator's: said in the log line itself.
-const REDIS_ERROR_HINTS: Record<string, string> = {
-  SELF_SIGNED_CERT_IN_CHAIN: 'trust the CA that signed the Redis certificate: NODE_EXTRA_CA_CERTS',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-    'trust the CA that signed the Redis certificate: NODE_EXTRA_CA_CERTS',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'trust the Redis certificate: NODE_EXTRA_CA_CERTS',
-  ERR_TLS_CERT_ALTNAME_INVALID:
-    "the host in REDIS_URL is not in the Redis certificate's subjectAltName",
-}
-
-/**
- * Logs the Redis client's connection errors, at most one line per kind a minute, saying
- * what to fix where it is known (a certificate, the password in REDIS_URL). The messages
- * come from ioredis and Node, which never quote the password.
- */
-function redisErrorLog(logger: Logger, clock: Clock): (err: Error) => void {
-  const throttle = createLogThrottle({ maxPerWindow: 1, windowMs: 60_000, now: () => clock.now() })
-  return (err) => {
-    const code = (err as NodeJS.ErrnoException).code ?? err.name
-    const suppressed = throttle.admit(code)
-    if (suppressed === undefined) return
-    const hint =
-      REDIS_ERROR_HINTS[code] ??
-      (/WRONGPASS|NOAUTH/.test(err.message) ? 'check the password in REDIS_URL' : undefined)
-    logger.warn(
-      {
-        code,
-        err: err.message,
-        ...(hint ? { fix: hint } : {}),
-        ...(suppressed ? { suppressed } : {}),
-      },
-      'Redis connection error (REDIS_URL)',
-    )
   }
 }
