@@ -1,4 +1,5 @@
 import { expect } from '@jest/globals'
+import { Wallet } from 'ethers'
 import { Browser } from './auth-app.js'
 
 /**
@@ -33,4 +34,31 @@ export async function signInWithOAuth(
   const session = browser.jar(gateUrl).get('vibegate_session')
   expect(session).toBeDefined()
   return session!
+}
+
+/**
+ * A wallet sign-in whose challenge (and nonce) `issuer` hands out, signed with the private
+ * key `privateKey`, then sent to `first` and again to `replay`: both answers, for tests of a
+ * nonce shared between gates (it must be taken exactly once). `origin` is the gate's public
+ * origin (login POSTs from another origin are refused).
+ */
+export async function walletLoginTwice(
+  issuer: string,
+  first: string,
+  replay: string,
+  privateKey: string,
+  origin: string,
+): Promise<{ first: Response; replay: Response }> {
+  const wallet = new Wallet(privateKey)
+  const challenge = (await (
+    await fetch(`${issuer}/auth/wallet/challenge?address=${wallet.address}`)
+  ).json()) as { message: string }
+  const signature = await wallet.signMessage(challenge.message)
+  const login = (gate: string): Promise<Response> =>
+    fetch(`${gate}/auth/wallet/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin },
+      body: JSON.stringify({ message: challenge.message, signature }),
+    })
+  return { first: await login(first), replay: await login(replay) }
 }

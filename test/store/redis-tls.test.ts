@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { Wallet } from 'ethers'
 import { execFile } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -9,7 +8,7 @@ import { freeLowPort } from '../helpers/free-port.js'
 import { haveRedisServer } from '../helpers/redis-servers.js'
 import { haveOpenssl, startTlsRedis, type TlsRedis } from '../helpers/redis-tls.js'
 import { spawnServe, type ServeProcess } from '../helpers/serve-process.js'
-import { signInWithOAuth } from '../helpers/sign-in.js'
+import { signInWithOAuth, walletLoginTwice } from '../helpers/sign-in.js'
 import { startTestSimulator, type SimulatorHarness } from '../helpers/simulator-harness.js'
 import {
   KEYS,
@@ -180,20 +179,8 @@ withTls('the gate on Redis over TLS with a password (rediss://, private CA)', ()
     expect(await decide(b, '/members/x', cookie('no-such-session'))).toBe(401)
 
     // A wallet sign-in nonce issued at A is taken at B, once: A sees it gone.
-    const wallet = new Wallet(KEYS.alice)
-    const challenge = (await (
-      await fetch(`${a.base}/auth/wallet/challenge?address=${wallet.address}`)
-    ).json()) as { message: string }
-    const signature = await wallet.signMessage(challenge.message)
-    const login = (gate: Gate): Promise<Response> =>
-      fetch(`${gate.base}/auth/wallet/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', origin: PUBLIC_URL },
-        body: JSON.stringify({ message: challenge.message, signature }),
-      })
-    const first = await login(b)
+    const { first, replay } = await walletLoginTwice(a.base, b.base, a.base, KEYS.alice, PUBLIC_URL)
     expect(first.status).toBe(200)
-    const replay = await login(a)
     expect(replay.status).not.toBe(200)
     expect(await replay.json()).toMatchObject({ error: 'wallet_nonce_invalid' })
 

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { Wallet } from 'ethers'
 import { Redis } from 'ioredis'
 import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
@@ -16,7 +15,7 @@ import {
   startRedisCluster,
   startRedisSentinel,
 } from '../helpers/redis-servers.js'
-import { signInWithOAuth } from '../helpers/sign-in.js'
+import { signInWithOAuth, walletLoginTwice } from '../helpers/sign-in.js'
 import { startTestSimulator, type SimulatorHarness } from '../helpers/simulator-harness.js'
 import {
   KEYS,
@@ -181,20 +180,8 @@ function acrossTwoGates(
     })
 
     test('a wallet sign-in nonce issued at one gate is taken at the other, once', async () => {
-      const wallet = new Wallet(KEYS.alice)
-      const challenge = (await (
-        await fetch(`${a.url}/auth/wallet/challenge?address=${wallet.address}`)
-      ).json()) as { message: string }
-      const signature = await wallet.signMessage(challenge.message)
-      const login = (gate: Running): Promise<Response> =>
-        fetch(`${gate.url}/auth/wallet/login`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', origin: PUBLIC_URL },
-          body: JSON.stringify({ message: challenge.message, signature }),
-        })
-      const first = await login(b)
+      const { first, replay } = await walletLoginTwice(a.url, b.url, a.url, KEYS.alice, PUBLIC_URL)
       expect(first.status).toBe(200)
-      const replay = await login(a)
       expect(replay.status).not.toBe(200)
       expect(await replay.json()).toMatchObject({ error: 'wallet_nonce_invalid' })
     })
