@@ -30,7 +30,7 @@ import { parseRules } from '../rules/load-rules.js'
 import type { RulesLimits } from '../rules/rules-limits.js'
 import type { RequirementInput } from '../rules/rules-schema.js'
 import { watchRules } from '../rules/watch-rules.js'
-import { createInvalidationBus, type InvalidationBus } from '../store/invalidation-bus.js'
+import type { InvalidationBus } from '../store/invalidation-bus.js'
 import type { KeyValueStore } from '../store/key-value-store.js'
 import { createMemoryStore } from '../store/memory-store.js'
 import { createRedisClient, type RedisClient } from '../store/redis-client.js'
@@ -41,11 +41,11 @@ import { ephemeralKeySet, type KeySet } from '../tokens/key-set.js'
 import { createTokenIssuer } from '../tokens/token-issuer.js'
 import { watchKeys } from '../tokens/watch-keys.js'
 import { systemClock, type Clock } from '../util/clock.js'
-import { spacedCalls } from '../util/spaced-calls.js'
 import { silentLogger, type Logger } from '../util/logger.js'
 import { checkReadiness } from './check-readiness.js'
 import { createDecisionLog } from './decision-log.js'
 import { createGateMetrics, type GateMetrics } from './gate-metrics.js'
+import { startGateBus } from './gate-bus.js'
 import { gateMiddleware } from './gate-middleware.js'
 
 /** Options of {@link createGate} (contract section 6). */
@@ -264,23 +264,16 @@ export async function createGate(options: GateOptions): Promise<Gate> {
   if (redis !== undefined) {
     shared = createRedisStore({ client: redis, prefix: 'vibegate:' })
     store = shared
-    const live = createInvalidationBus({ redis, prefix: 'vibegate:', clock, logger })
-    // Another gate read a new rules or key file: this one reads its own now, not at its
-    // next poll (the files are the same on a shared volume, or arrive soon by ConfigMap).
-    // At most once a second each, whatever arrives on the channel.
-    const rereadRules = spacedCalls(() => void rulesSource?.reload(), 1000)
-    const rereadKeys = spacedCalls(() => void keysSource?.reload(), 1000)
-    live.on('rules', ({ hash }) => {
-      if (rulesSource && hash !== rulesSource.current().hash) rereadRules.call()
+    const wired = startGateBus({
+      redis,
+      rules: rulesSource,
+      keys: keysSource,
+      metrics,
+      clock,
+      logger,
     })
-    live.on('keys', () => rereadKeys.call())
-    closers.push(async () => {
-      rereadRules.cancel()
-      rereadKeys.cancel()
-      await live.close()
-    })
-    metrics.bus(() => live.liveEpoch() !== undefined)
-    bus = live
+    closers.push(wired.close)
+    bus = wired.bus
   }
   // The console's live feed hears every decision and OurSong call, besides the metrics.
   const feed = options.operators ? createLiveFeed({ clock }) : undefined
