@@ -14,6 +14,7 @@ import { VibegateError } from '../errors/vibegate-error.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import { silentLogger, type Logger } from '../util/logger.js'
 import { spacedCalls } from '../util/spaced-calls.js'
+import { withDeadline } from '../util/with-deadline.js'
 import { ADVANCE, CHANGE, READ, REVOKE, SETTLE } from './pass-epoch-scripts.js'
 import {
   epochFileText,
@@ -108,24 +109,13 @@ export function createPassEpoch(options: PassEpochOptions = {}): PassEpoch {
   let tickAgain = false
 
   const call = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
-    let deadline: NodeJS.Timeout | undefined
     try {
-      return await Promise.race([
-        run(),
-        new Promise<never>((_, reject) => {
-          deadline = setTimeout(
-            () => reject(new Error(`no answer within ${timeoutMs} ms`)),
-            timeoutMs,
-          )
-        }),
-      ])
+      return await withDeadline(run(), timeoutMs)
     } catch (err) {
       throw new VibegateError('store_unavailable', {
         detail: `redis ${what} (pass epoch): ${(err as Error).message}`,
         cause: err,
       })
-    } finally {
-      clearTimeout(deadline)
     }
   }
   const known = (): boolean => redis === undefined || clock.now() - readAt <= staleMs

@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto'
 import type { Cluster, Redis } from 'ioredis'
 import { systemClock, type Clock } from '../util/clock.js'
 import { silentLogger, type Logger } from '../util/logger.js'
+import { withDeadline } from '../util/with-deadline.js'
 import type { RedisClient } from './redis-client.js'
 
 /** What one gate tells the others. */
@@ -144,15 +145,7 @@ export function createInvalidationBus(options: InvalidationBusOptions): Invalida
   let subscriber: RedisClient | undefined
 
   /** Runs a command with the bus's deadline. */
-  const bounded = <T>(command: Promise<T>): Promise<T> => {
-    let timer: NodeJS.Timeout | undefined
-    return Promise.race([
-      command,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
-      }),
-    ]).finally(() => clearTimeout(timer))
-  }
+  const bounded = <T>(command: Promise<T>): Promise<T> => withDeadline(command, timeoutMs)
 
   const send = (body: Record<string, unknown>): void => {
     const text = JSON.stringify({ ...body, from: self })

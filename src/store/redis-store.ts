@@ -3,6 +3,7 @@ import type { KeyValueStore } from './key-value-store.js'
 import { createRedisClient, type RedisClient } from './redis-client.js'
 import { parseRedisTarget } from './redis-target.js'
 import { checkFloor, checkTtl } from './memory-store.js'
+import { withDeadline } from '../util/with-deadline.js'
 
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
@@ -45,28 +46,13 @@ export function createRedisStore(options: RedisStoreOptions): KeyValueStore {
   const k = (key: string): string => `${options.prefix}${key}`
 
   const run = async <T>(what: string, command: () => Promise<T>): Promise<T> => {
-    let timer: NodeJS.Timeout | undefined
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new VibegateError('store_unavailable', {
-              detail: `redis ${what}: no answer within ${timeoutMs} ms`,
-            }),
-          ),
-        timeoutMs,
-      )
-    })
     try {
-      return await Promise.race([command(), deadline])
+      return await withDeadline(command(), timeoutMs)
     } catch (err) {
-      if (err instanceof VibegateError) throw err
       throw new VibegateError('store_unavailable', {
         detail: `redis ${what}: ${(err as Error).message}`,
         cause: err,
       })
-    } finally {
-      clearTimeout(timer)
     }
   }
 

@@ -55,9 +55,9 @@ export class LruCache<V> {
     if (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.entries().next()
       if (!oldest.done) {
-        const [key, slot] = oldest.value
-        this.entries.delete(key)
-        this.onEvict?.(key, slot.value)
+        const [oldKey, slot] = oldest.value
+        this.entries.delete(oldKey)
+        this.onEvict?.(oldKey, slot.value)
       }
     }
     this.entries.set(key, { value, expiresAt, stamp: ++this.stamp })

@@ -103,6 +103,23 @@ function handle(dir: string, processes: Map<number, ChildProcess>): RedisProcess
 
 const BASE = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no']
 
+/** redis-server arguments of a cluster-enabled node on `port`, keeping its files in `dir`. */
+function clusterNode(port: number, dir: string, password: string): string[] {
+  return [
+    ...BASE,
+    '--port',
+    String(port),
+    '--dir',
+    dir,
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    `nodes-${port}.conf`,
+    '--requirepass',
+    password,
+  ]
+}
+
 /**
  * A Redis Cluster of `masters` primaries (no replicas), created with
  * `redis-cli --cluster create`, each requiring `password`. Resolves once every node reports
@@ -119,19 +136,9 @@ export async function startRedisCluster(
   const { spawnServer, processes } = startProcesses(dir)
   for (const port of ports)
     spawnServer(port, [
-      ...BASE,
-      '--port',
-      String(port),
-      '--dir',
-      dir,
-      '--cluster-enabled',
-      'yes',
-      '--cluster-config-file',
-      `nodes-${port}.conf`,
+      ...clusterNode(port, dir, password),
       '--cluster-node-timeout',
       '2000',
-      '--requirepass',
-      password,
       '--masterauth',
       password,
     ])
@@ -275,19 +282,7 @@ export async function startPartialCluster(
   const dir = await mkdtemp(join(tmpdir(), 'vibegate-redis-partial-'))
   const port = await freePortPair(new Set())
   const { spawnServer, processes } = startProcesses(dir)
-  spawnServer(port, [
-    ...BASE,
-    '--port',
-    String(port),
-    '--dir',
-    dir,
-    '--cluster-enabled',
-    'yes',
-    '--cluster-config-file',
-    `nodes-${port}.conf`,
-    '--requirepass',
-    password,
-  ])
+  spawnServer(port, clusterNode(port, dir, password))
   const servers = handle(dir, processes)
   try {
     await until(`node ${port} answers`, async () =>
